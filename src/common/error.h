@@ -1,0 +1,92 @@
+// The one exception hierarchy of hepflow. Every error carries where it happened: the file
+// (or URL), the object inside it (key path, branch, basket) and the absolute byte offset,
+// plus breadcrumbs added as it propagates ("TBranchElement v10"). The layer that knows the
+// offset throws; layers above add what they know with at()/within() and rethrow.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hepflow {
+
+class Error : public std::runtime_error {
+public:
+    explicit Error(std::string message);
+
+    // Fills in context that is still unknown; context already set by a deeper layer wins.
+    Error& at(std::string_view file, std::string_view object = {},
+              std::optional<std::uint64_t> offset = std::nullopt);
+    Error& setFile(std::string_view file);
+    Error& setObject(std::string_view object);
+    Error& setOffset(std::uint64_t offset);
+    // Adds an outer breadcrumb (printed outermost first).
+    Error& within(std::string_view breadcrumb);
+
+    const std::string& message() const { return message_; }
+    const std::string& file() const { return file_; }
+    const std::string& object() const { return object_; }
+    std::optional<std::uint64_t> offset() const { return offset_; }
+    const std::vector<std::string>& breadcrumbs() const { return breadcrumbs_; }
+
+    // "message: file:object at byte N (in A > B)" — the one line the CLI prints.
+    const char* what() const noexcept override;
+    virtual const char* kind() const noexcept { return "error"; }
+
+private:
+    void refresh();
+    std::string message_;
+    std::string file_;
+    std::string object_;
+    std::optional<std::uint64_t> offset_;
+    std::vector<std::string> breadcrumbs_;
+    std::string what_;
+};
+
+// The byte source failed (names the URL and the request).
+class IoError : public Error {
+public:
+    using Error::Error;
+    const char* kind() const noexcept override { return "I/O error"; }
+};
+
+// The bytes are corrupt or inconsistent; always carries an offset.
+class FormatError : public Error {
+public:
+    using Error::Error;
+    const char* kind() const noexcept override { return "format error"; }
+};
+
+// Valid ROOT (or input) that hepflow does not handle yet; names the class or algorithm.
+class UnsupportedError : public Error {
+public:
+    using Error::Error;
+    const char* kind() const noexcept override { return "unsupported"; }
+};
+
+// A bad option, path, glob or expression given by the user.
+class UsageError : public Error {
+public:
+    using Error::Error;
+    const char* kind() const noexcept override { return "usage error"; }
+};
+
+// A bug in hepflow: an invariant did not hold.
+class InternalError : public Error {
+public:
+    using Error::Error;
+    const char* kind() const noexcept override { return "internal error"; }
+};
+
+[[noreturn]] void throwInternal(const char* condition, const char* why, const char* file, int line);
+
+}  // namespace hepflow
+
+// Invariants of hepflow itself, never for checking user input (that throws FormatError etc.).
+#define HEPFLOW_ASSERT(cond, why)                                                \
+    do {                                                                         \
+        if (!(cond)) ::hepflow::throwInternal(#cond, (why), __FILE__, __LINE__); \
+    } while (false)

@@ -1,0 +1,106 @@
+// Column bookkeeping: sizes, string access and concatenation of batches.
+#include "frame/columns/column.h"
+
+#include <fmt/format.h>
+
+namespace hepflow::frame {
+
+std::string_view dtypeName(DType type) {
+    switch (type) {
+        case DType::Bool: return "bool";
+        case DType::Int8: return "int8";
+        case DType::UInt8: return "uint8";
+        case DType::Int16: return "int16";
+        case DType::UInt16: return "uint16";
+        case DType::Int32: return "int32";
+        case DType::UInt32: return "uint32";
+        case DType::Int64: return "int64";
+        case DType::UInt64: return "uint64";
+        case DType::Float32: return "float32";
+        case DType::Float64: return "float64";
+        case DType::String: return "string";
+        case DType::Struct: return "struct";
+    }
+    return "?";
+}
+
+std::size_t dtypeSize(DType type) {
+    switch (type) {
+        case DType::Bool:
+        case DType::Int8:
+        case DType::UInt8:
+        case DType::String: return 1;
+        case DType::Int16:
+        case DType::UInt16: return 2;
+        case DType::Int32:
+        case DType::UInt32:
+        case DType::Float32: return 4;
+        case DType::Int64:
+        case DType::UInt64:
+        case DType::Float64: return 8;
+        case DType::Struct: return 0;
+    }
+    return 0;
+}
+
+Column::Column(DType type, std::size_t jagged_levels)
+    : dtype_(type), offsets_(jagged_levels + (type == DType::String ? 1 : 0), Offsets{0}) {}
+
+std::int64_t Column::length() const {
+    if (dtype_ == DType::Struct) return struct_length_;
+    if (!offsets_.empty()) return static_cast<std::int64_t>(offsets_[0].size()) - 1;
+    return static_cast<std::int64_t>(numValues());
+}
+
+std::size_t Column::numValues() const {
+    const auto size = dtypeSize(dtype_);
+    return size == 0 ? 0 : values_.size() / size;
+}
+
+void Column::appendString(std::string_view text) {
+    HEPFLOW_ASSERT(dtype_ == DType::String, "appendString on a non-string column");
+    const auto n = values_.size();
+    values_.resize(n + text.size());
+    if (!text.empty()) std::memcpy(values_.data() + n, text.data(), text.size());
+    offsets_.back().push_back(static_cast<std::int64_t>(values_.size()));
+}
+
+std::string_view Column::stringAt(std::size_t index) const {
+    const auto& chars = offsets_.back();
+    HEPFLOW_ASSERT(index + 1 < chars.size(), "string index out of range");
+    return {reinterpret_cast<const char*>(values_.data()) + chars[index],
+            static_cast<std::size_t>(chars[index + 1] - chars[index])};
+}
+
+std::size_t Column::numStrings() const {
+    return dtype_ == DType::String ? offsets_.back().size() - 1 : 0;
+}
+
+void Column::appendColumn(const Column& other) {
+    HEPFLOW_ASSERT(other.dtype_ == dtype_ && other.offsets_.size() == offsets_.size(),
+                   "appending a column of another shape");
+    for (std::size_t level = 0; level < offsets_.size(); ++level) {
+        auto& mine = offsets_[level];
+        const auto& theirs = other.offsets_[level];
+        const std::int64_t base = mine.back();
+        mine.reserve(mine.size() + theirs.size() - 1);
+        for (std::size_t i = 1; i < theirs.size(); ++i) mine.push_back(base + theirs[i]);
+    }
+    values_.insert(values_.end(), other.values_.begin(), other.values_.end());
+    struct_length_ += other.struct_length_;
+    if (members_.empty()) {
+        members_ = other.members_;
+    } else {
+        HEPFLOW_ASSERT(members_.size() == other.members_.size(), "member count mismatch");
+        for (std::size_t i = 0; i < members_.size(); ++i)
+            members_[i].second.appendColumn(other.members_[i].second);
+    }
+}
+
+const Column* ColumnBatch::find(std::string_view name) const {
+    for (const auto& [column_name, column] : columns)
+        if (column_name == name) return &column;
+    return nullptr;
+}
+
+}  // namespace hepflow::frame

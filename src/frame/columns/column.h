@@ -1,0 +1,149 @@
+// Column batches: the in-memory form every stage after decoding works on. A column is
+// flat (one value per entry) or jagged (n+1 int64 offsets per nesting level over one
+// values array, Arrow's ListArray); strings are jagged bytes; structured branches (leaf
+// lists, STL maps, TRefArray) are columns whose members are columns of the same entries.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "common/error.h"
+
+namespace hepflow::frame {
+
+enum class DType : std::uint8_t {
+    Bool,
+    Int8,
+    UInt8,
+    Int16,
+    UInt16,
+    Int32,
+    UInt32,
+    Int64,
+    UInt64,
+    Float32,
+    Float64,
+    // Strings: bytes, with the innermost offsets level indexing characters.
+    String,
+    // No values of its own: only members.
+    Struct,
+};
+
+std::string_view dtypeName(DType type);
+// Bytes per value (1 for Bool and String characters, 0 for Struct).
+std::size_t dtypeSize(DType type);
+
+template <class T>
+constexpr DType dtypeOf() {
+    if constexpr (std::is_same_v<T, bool>)
+        return DType::Bool;
+    else if constexpr (std::is_same_v<T, std::int8_t>)
+        return DType::Int8;
+    else if constexpr (std::is_same_v<T, std::uint8_t>)
+        return DType::UInt8;
+    else if constexpr (std::is_same_v<T, std::int16_t>)
+        return DType::Int16;
+    else if constexpr (std::is_same_v<T, std::uint16_t>)
+        return DType::UInt16;
+    else if constexpr (std::is_same_v<T, std::int32_t>)
+        return DType::Int32;
+    else if constexpr (std::is_same_v<T, std::uint32_t>)
+        return DType::UInt32;
+    else if constexpr (std::is_same_v<T, std::int64_t>)
+        return DType::Int64;
+    else if constexpr (std::is_same_v<T, std::uint64_t>)
+        return DType::UInt64;
+    else if constexpr (std::is_same_v<T, float>)
+        return DType::Float32;
+    else if constexpr (std::is_same_v<T, double>)
+        return DType::Float64;
+    else
+        static_assert(sizeof(T) == 0, "no DType for this C++ type");
+}
+
+using Offsets = std::vector<std::int64_t>;
+
+class Column {
+public:
+    Column() = default;
+    explicit Column(DType type, std::size_t jagged_levels = 0);
+
+    DType dtype() const { return dtype_; }
+    // Number of entries (rows).
+    std::int64_t length() const;
+    // Nesting levels: 0 = flat, 1 = jagged (counted array, vector<T>), 2 = doubly jagged.
+    // For strings the innermost (character) level is included.
+    std::size_t levels() const { return offsets_.size(); }
+    bool isJagged() const { return dtype_ == DType::String ? levels() > 1 : levels() > 0; }
+
+    // Offsets of nesting level `level` (0 = outermost: entries -> items).
+    const Offsets& offsets(std::size_t level) const { return offsets_[level]; }
+    Offsets& offsets(std::size_t level) { return offsets_[level]; }
+
+    // Values as raw bytes (for String: all characters concatenated).
+    std::vector<std::byte>& bytes() { return values_; }
+    const std::vector<std::byte>& bytes() const { return values_; }
+    std::size_t numValues() const;
+
+    template <class T>
+    std::span<const T> values() const {
+        checkType<T>();
+        return {reinterpret_cast<const T*>(values_.data()), values_.size() / sizeof(T)};
+    }
+    template <class T>
+    std::span<T> values() {
+        checkType<T>();
+        return {reinterpret_cast<T*>(values_.data()), values_.size() / sizeof(T)};
+    }
+    template <class T>
+    void append(T value) {
+        checkType<T>();
+        const auto n = values_.size();
+        values_.resize(n + sizeof(T));
+        std::memcpy(values_.data() + n, &value, sizeof(T));
+    }
+    void appendString(std::string_view text);            // for String columns: characters + offset
+    std::string_view stringAt(std::size_t index) const;  // index into the innermost level
+    std::size_t numStrings() const;
+
+    // Members of a Struct column (or extra parts of a structured branch), by name.
+    std::vector<std::pair<std::string, Column>>& members() { return members_; }
+    const std::vector<std::pair<std::string, Column>>& members() const { return members_; }
+
+    // Appends all rows of `other` (same dtype and levels), re-basing its offsets.
+    void appendColumn(const Column& other);
+
+private:
+    template <class T>
+    void checkType() const {
+        HEPFLOW_ASSERT(dtype_ == dtypeOf<T>(), "column value type mismatch");
+    }
+
+    DType dtype_ = DType::Float64;
+    std::vector<Offsets> offsets_;
+    std::vector<std::byte> values_;
+    std::vector<std::pair<std::string, Column>> members_;
+    std::int64_t struct_length_ = 0;
+
+public:
+    // Entry count of a Struct column (it has no offsets or values of its own).
+    void setStructLength(std::int64_t n) { struct_length_ = n; }
+};
+
+// Equal-length named columns: one batch of entries.
+struct ColumnBatch {
+    std::int64_t first_entry = 0;  // global entry number of row 0
+    std::int64_t num_entries = 0;
+    std::vector<std::pair<std::string, Column>> columns;
+
+    const Column* find(std::string_view name) const;
+};
+
+}  // namespace hepflow::frame
