@@ -1,0 +1,64 @@
+// How the bytes of one branch's baskets become a column. An interpretation is chosen once
+// per branch when the tree is opened (never per entry) and then decodes whole baskets:
+// flat numbers, counted arrays, strings, std::vector and STL containers, split objects.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "frame/columns/column.h"
+#include "root/byte_reader.h"
+#include "root/streamer_info.h"
+#include "root/tree/tree_model.h"
+
+namespace hepflow::root {
+
+enum class InterpretationKind { Flat, Jagged, String, Object, NoData };
+std::string_view interpretationKindName(InterpretationKind kind);
+
+// The decompressed contents of one basket, as an interpretation sees it.
+struct BasketData {
+    // The data part: from the end of the basket's key header (fKeylen) to fLast.
+    std::span<const std::byte> data;
+    // Byte offset of each entry's start relative to data[0], num_entries + 1 values (the
+    // last equals data.size()); empty when the branch has fixed-size entries.
+    std::span<const std::int32_t> entry_offsets;
+    std::int64_t num_entries = 0;
+    // Error context and the reference origin (fKeylen) for object pointers in the data.
+    ByteOrigin origin;
+    ByteReader reader() const { return ByteReader(data, origin); }
+};
+
+class Interpretation {
+public:
+    virtual ~Interpretation() = default;
+    virtual InterpretationKind kind() const = 0;
+    // Human description for `hepflow show`: "float32", "int32[nMuon]", "vector<float>", ...
+    virtual std::string describe() const = 0;
+    // An empty column of the shape this interpretation produces.
+    virtual frame::Column makeColumn() const = 0;
+    // Appends the basket's entries to `out`. Throws FormatError (with basket.origin) on
+    // inconsistent bytes.
+    virtual void decode(const BasketData& basket, frame::Column& out) const = 0;
+};
+
+// Context for choosing an interpretation.
+struct InterpretationContext {
+    const TTree& tree;
+    const StreamerInfoSet& streamers;
+};
+
+// Chooses the interpretation of a branch; throws UnsupportedError naming the branch and its
+// type when hepflow cannot decode it. Returns an interpretation of kind NoData for branches
+// that carry no values of their own (parents of split objects).
+std::unique_ptr<Interpretation> interpretBranch(const TBranch& branch,
+                                                const InterpretationContext& context);
+
+// TBranchElement branches (std::vector, strings, STL containers, split class members,
+// TClonesArray members): returns null when `branch` is not one this function handles.
+std::unique_ptr<Interpretation> interpretElementBranch(const TBranch& branch,
+                                                       const InterpretationContext& context);
+
+}  // namespace hepflow::root
