@@ -46,38 +46,58 @@ private:
     std::string what_;
 };
 
-// The byte source failed (names the URL and the request).
-class IoError : public Error {
+// Gives each error class context setters that return its own type, so that
+// `throw FormatError("...").at(file, object, offset)` throws a FormatError, not a sliced Error.
+template <class Derived>
+class ErrorOfKind : public Error {
 public:
     using Error::Error;
+    Derived& at(std::string_view file, std::string_view object = {},
+                std::optional<std::uint64_t> offset = std::nullopt) {
+        Error::at(file, object, offset);
+        return static_cast<Derived&>(*this);
+    }
+    Derived& setFile(std::string_view file) { return at(file); }
+    Derived& setObject(std::string_view object) { return at({}, object); }
+    Derived& setOffset(std::uint64_t offset) { return at({}, {}, offset); }
+    Derived& within(std::string_view breadcrumb) {
+        Error::within(breadcrumb);
+        return static_cast<Derived&>(*this);
+    }
+};
+
+// The byte source failed (names the URL and the request).
+class IoError : public ErrorOfKind<IoError> {
+public:
+    using ErrorOfKind::ErrorOfKind;
     const char* kind() const noexcept override { return "I/O error"; }
 };
 
 // The bytes are corrupt or inconsistent; always carries an offset.
-class FormatError : public Error {
+class FormatError : public ErrorOfKind<FormatError> {
 public:
-    using Error::Error;
+    using ErrorOfKind::ErrorOfKind;
     const char* kind() const noexcept override { return "format error"; }
 };
 
 // Valid ROOT (or input) that hepflow does not handle yet; names the class or algorithm.
-class UnsupportedError : public Error {
+class UnsupportedError : public ErrorOfKind<UnsupportedError> {
 public:
-    using Error::Error;
+    using ErrorOfKind::ErrorOfKind;
     const char* kind() const noexcept override { return "unsupported"; }
 };
 
 // A bad option, path, glob or expression given by the user.
-class UsageError : public Error {
+class UsageError : public ErrorOfKind<UsageError> {
 public:
-    using Error::Error;
+    using ErrorOfKind::ErrorOfKind;
     const char* kind() const noexcept override { return "usage error"; }
 };
 
 // A bug in hepflow: an invariant did not hold.
-class InternalError : public Error {
+class InternalError : public ErrorOfKind<InternalError> {
 public:
-    using Error::Error;
+    using ErrorOfKind::ErrorOfKind;
     const char* kind() const noexcept override { return "internal error"; }
 };
 

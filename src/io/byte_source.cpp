@@ -2,15 +2,17 @@
 // vectored read (coalesce, read, slice), and openSource's URL dispatch.
 #include "io/byte_source.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <string_view>
 
+#include <fmt/format.h>
+
 #include "common/error.h"
+#include "io/detail/throw_at.h"
 #include "io/local_file_source.h"
 
 namespace hepflow::io {
@@ -18,9 +20,10 @@ namespace hepflow::io {
 void ByteSource::checkRange(ReadRange range) const {
     const std::uint64_t file_size = size();
     if (range.length > file_size || range.offset > file_size - range.length) {
-        throw IoError(fmt::format("read past end of file (offset {}, length {}, file size {})",
-                                  range.offset, range.length, file_size))
-            .at(url(), {}, range.offset);
+        detail::throwAt<IoError>(
+            fmt::format("read past end of file (offset {}, length {}, file size {})", range.offset,
+                        range.length, file_size),
+            url(), range.offset);
     }
 }
 
@@ -46,6 +49,20 @@ std::vector<std::byte> ByteSource::read(std::uint64_t offset, std::uint64_t leng
     return buffer;
 }
 
+namespace {
+
+// The input that spans the whole request, if any (a lone range, duplicates, ranges inside a
+// larger one): it can take the bytes directly, and the others are copied from it.
+std::optional<std::size_t> coveringInput(const CoalescedRead& merged,
+                                         std::span<const ReadRange> ranges) {
+    for (std::size_t index : merged.inputs) {
+        if (ranges[index] == merged.range) return index;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 std::vector<std::vector<std::byte>> ByteSource::readv(std::span<const ReadRange> ranges) {
     for (const ReadRange& range : ranges) checkRange(range);
     const std::vector<CoalescedRead> reads = coalesceRanges(ranges, limits_);
@@ -53,18 +70,26 @@ std::vector<std::vector<std::byte>> ByteSource::readv(std::span<const ReadRange>
     std::vector<std::vector<std::byte>> buffers(ranges.size());
     for (std::size_t i = 0; i < ranges.size(); ++i) buffers[i].resize(ranges[i].length);
 
-    std::vector<std::byte> scratch;
+    // Requests that no input covers land in one scratch buffer, sized for the largest and not
+    // zero-filled: the read overwrites it, and fresh pages are the main cost of the copy.
+    std::uint64_t scratch_size = 0;
     for (const CoalescedRead& merged : reads) {
-        if (merged.inputs.size() == 1) {
-            // The request is exactly that range: read straight into its buffer.
-            readInto(merged.range, buffers[merged.inputs.front()]);
-            continue;
+        if (!coveringInput(merged, ranges)) {
+            scratch_size = std::max(scratch_size, merged.range.length);
         }
-        scratch.resize(merged.range.length);
-        readInto(merged.range, scratch);
+    }
+    const auto scratch = std::make_unique_for_overwrite<std::byte[]>(scratch_size);
+
+    for (const CoalescedRead& merged : reads) {
+        const std::optional<std::size_t> covering = coveringInput(merged, ranges);
+        const std::span<std::byte> target = covering
+                                                ? std::span<std::byte>(buffers[*covering])
+                                                : std::span(scratch.get(), merged.range.length);
+        readInto(merged.range, target);
         for (std::size_t index : merged.inputs) {
+            if (index == covering) continue;
             const ReadRange& r = ranges[index];
-            std::memcpy(buffers[index].data(), scratch.data() + (r.offset - merged.range.offset),
+            std::memcpy(buffers[index].data(), target.data() + (r.offset - merged.range.offset),
                         r.length);
         }
     }
@@ -73,7 +98,9 @@ std::vector<std::vector<std::byte>> ByteSource::readv(std::span<const ReadRange>
 
 namespace {
 
-char asciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char asciiLower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string asciiLower(std::string_view s) {
     std::string lower(s);
@@ -81,8 +108,12 @@ std::string asciiLower(std::string_view s) {
     return lower;
 }
 
-bool isAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isAlpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool isDigit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 // The lower-cased scheme of "scheme://...", or nothing for a plain path. Only the "://" form
 // counts, since "a:b" is a legal file name.
@@ -111,12 +142,11 @@ std::string filePathOfUrl(const std::string& url) {
         const std::size_t slash = rest.find('/');
         const std::string_view host = rest.substr(0, slash);
         if (!host.empty() && asciiLower(host) != "localhost") {
-            throw UnsupportedError(
-                fmt::format("file URL on another host '{}' (use a local path)", host))
-                .setFile(url);
+            detail::throwAt<UnsupportedError>(
+                fmt::format("file URL on another host '{}' (use a local path)", host), url);
         }
         if (slash == std::string_view::npos) {
-            throw UsageError("file URL without a path").setFile(url);
+            detail::throwAt<UsageError>("file URL without a path", url);
         }
         rest.remove_prefix(slash);
     }
@@ -131,9 +161,10 @@ std::string filePathOfUrl(const std::string& url) {
         const int low = i + 2 < rest.size() ? hexValue(rest[i + 2]) : -1;
         if (high < 0 || low < 0 || (high == 0 && low == 0)) {
             // rest is a suffix of url, so this is the position in what the user typed.
-            throw UsageError(fmt::format("malformed %-escape at character {} of file URL",
-                                         url.size() - rest.size() + i))
-                .setFile(url);
+            detail::throwAt<UsageError>(
+                fmt::format("malformed %-escape at character {} of file URL",
+                            url.size() - rest.size() + i),
+                url);
         }
         path.push_back(static_cast<char>(high * 16 + low));
         i += 2;
@@ -149,11 +180,11 @@ std::unique_ptr<ByteSource> openSource(const std::string& url) {
     const bool is_file_url = scheme ? *scheme == "file" : asciiLower(url).starts_with("file:/");
     if (is_file_url) return std::make_unique<LocalFileSource>(filePathOfUrl(url), url);
     if (scheme) {
-        throw UnsupportedError(fmt::format(
-                                   "URL scheme '{}' is not supported yet (only local paths and "
-                                   "file:// URLs are)",
-                                   *scheme))
-            .setFile(url);
+        detail::throwAt<UnsupportedError>(
+            fmt::format("URL scheme '{}' is not supported yet (only local paths and "
+                        "file:// URLs are)",
+                        *scheme),
+            url);
     }
     return std::make_unique<LocalFileSource>(url);
 }

@@ -1,16 +1,17 @@
 // open()+fstat() once, then pread() loops that retry on EINTR and continue after short reads.
 #include "io/local_file_source.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-
 #include "common/error.h"
+#include "io/detail/throw_at.h"
 
 namespace hepflow::io {
 
@@ -34,23 +35,26 @@ LocalFileSource::LocalFileSource(std::string path, std::string url)
         fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     } while (fd_ < 0 && errno == EINTR);
     if (fd_ < 0) {
-        throw IoError(fmt::format("cannot open '{}': {}", path_, systemError(errno))).setFile(url_);
+        detail::throwAt<IoError>(fmt::format("cannot open '{}': {}", path_, systemError(errno)),
+                                 url_);
     }
     struct stat info {};
     if (::fstat(fd_, &info) != 0) {
         const int error_number = errno;
         ::close(fd_);
-        throw IoError(fmt::format("cannot stat '{}': {}", path_, systemError(error_number)))
-            .setFile(url_);
+        detail::throwAt<IoError>(
+            fmt::format("cannot stat '{}': {}", path_, systemError(error_number)), url_);
     }
     if (!S_ISREG(info.st_mode)) {
         ::close(fd_);
-        throw IoError(fmt::format("'{}' is not a regular file", path_)).setFile(url_);
+        detail::throwAt<IoError>(fmt::format("'{}' is not a regular file", path_), url_);
     }
     size_ = static_cast<std::uint64_t>(info.st_size);
 }
 
-LocalFileSource::~LocalFileSource() { ::close(fd_); }
+LocalFileSource::~LocalFileSource() {
+    ::close(fd_);
+}
 
 void LocalFileSource::readAt(ReadRange range, std::span<std::byte> out) {
     std::size_t done = 0;
@@ -60,16 +64,17 @@ void LocalFileSource::readAt(ReadRange range, std::span<std::byte> out) {
         const ssize_t got = ::pread(fd_, out.data() + done, want, position);
         if (got < 0) {
             if (errno == EINTR) continue;
-            throw IoError(fmt::format("cannot read '{}' (offset {}, length {}): {}", path_,
-                                      range.offset, range.length, systemError(errno)))
-                .at(url_, {}, range.offset + done);
+            detail::throwAt<IoError>(
+                fmt::format("cannot read '{}' (offset {}, length {}): {}", path_, range.offset,
+                            range.length, systemError(errno)),
+                url_, range.offset + done);
         }
         if (got == 0) {
-            throw IoError(fmt::format(
-                              "unexpected end of file reading '{}' (offset {}, length {}): got {} "
-                              "bytes; the file shrank after it was opened",
-                              path_, range.offset, range.length, done))
-                .at(url_, {}, range.offset + done);
+            detail::throwAt<IoError>(
+                fmt::format("unexpected end of file reading '{}' (offset {}, length {}): got {} "
+                            "bytes; the file shrank after it was opened",
+                            path_, range.offset, range.length, done),
+                url_, range.offset + done);
         }
         done += static_cast<std::size_t>(got);
     }

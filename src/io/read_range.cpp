@@ -2,12 +2,12 @@
 // range is close enough and the request stays within its size limit.
 #include "io/read_range.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <numeric>
-
 #include "common/error.h"
+#include "io/detail/throw_at.h"
 
 namespace hepflow::io {
 
@@ -18,16 +18,18 @@ std::vector<CoalescedRead> coalesceRanges(std::span<const ReadRange> ranges,
     for (std::size_t i = 0; i < ranges.size(); ++i) {
         const ReadRange& r = ranges[i];
         if (rangeOverflows(r)) {
-            throw IoError(fmt::format("invalid read range: offset {} + length {} overflows",
-                                      r.offset, r.length))
-                .setOffset(r.offset);
+            detail::throwAt<IoError>(
+                fmt::format("invalid read range: offset {} + length {} overflows", r.offset,
+                            r.length),
+                {}, r.offset);
         }
         if (r.length > 0) order.push_back(i);
     }
-    // Stable on (offset, length) so that the result does not depend on the sort algorithm.
+    // Longer first at equal offsets, so that shorter ranges there merge into it whatever the
+    // limits; stable, so that the result does not depend on the sort algorithm.
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
         if (ranges[a].offset != ranges[b].offset) return ranges[a].offset < ranges[b].offset;
-        return ranges[a].length < ranges[b].length;
+        return ranges[a].length > ranges[b].length;
     });
 
     std::vector<CoalescedRead> reads;

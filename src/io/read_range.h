@@ -21,7 +21,9 @@ struct ReadRange {
 };
 
 // True when offset + length does not fit in 64 bits (only a corrupt seek produces that).
-inline bool rangeOverflows(ReadRange range) { return range.length > UINT64_MAX - range.offset; }
+inline bool rangeOverflows(ReadRange range) {
+    return range.length > UINT64_MAX - range.offset;
+}
 
 // Holes up to this size are read rather than skipped: uproot's CoalesceConfig (after CMSSW's
 // ReadRepacker) uses 32 KiB, about what a WAN link moves in the time of one round trip.
@@ -38,8 +40,8 @@ struct CoalesceLimits {
 // One physical request and the input ranges it serves.
 struct CoalescedRead {
     ReadRange range;
-    // Indices into the input of coalesceRanges, ascending by (offset, length); each lies
-    // entirely inside `range`.
+    // Indices into the input of coalesceRanges, by offset (the longer range first at equal
+    // offsets); each lies entirely inside `range`.
     std::vector<std::size_t> inputs;
 };
 

@@ -1,10 +1,10 @@
 // Lock-free recording into the latency histogram, and percentile estimates from a snapshot.
 #include "io/request_stats.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cmath>
+
+#include <fmt/format.h>
 
 #include "common/error.h"
 
@@ -28,10 +28,12 @@ RequestStatsSnapshot RequestStats::snapshot() const {
     RequestStatsSnapshot s;
     s.count = count_.load(std::memory_order_relaxed);
     s.bytes = bytes_.load(std::memory_order_relaxed);
-    s.total_seconds = static_cast<double>(total_nanoseconds_.load(std::memory_order_relaxed)) * 1e-9;
+    s.total_seconds =
+        static_cast<double>(total_nanoseconds_.load(std::memory_order_relaxed)) * 1e-9;
     s.bucket_upper_bounds.assign(kLatencyBucketBounds.begin(), kLatencyBucketBounds.end());
     s.bucket_counts.reserve(bucket_counts_.size());
-    for (const auto& c : bucket_counts_) s.bucket_counts.push_back(c.load(std::memory_order_relaxed));
+    for (const auto& c : bucket_counts_)
+        s.bucket_counts.push_back(c.load(std::memory_order_relaxed));
     return s;
 }
 
@@ -42,9 +44,9 @@ double RequestStatsSnapshot::percentile(double q) const {
     std::uint64_t total = 0;
     for (std::uint64_t c : bucket_counts) total += c;
     if (total == 0) return 0.0;
-    HEPFLOW_ASSERT(!bucket_upper_bounds.empty() &&
-                       bucket_counts.size() == bucket_upper_bounds.size() + 1,
-                   "a snapshot has one more bucket count than bucket bounds");
+    HEPFLOW_ASSERT(
+        !bucket_upper_bounds.empty() && bucket_counts.size() == bucket_upper_bounds.size() + 1,
+        "a snapshot has one more bucket count than bucket bounds");
 
     const double rank = q * static_cast<double>(total);
     std::uint64_t below = 0;
@@ -57,7 +59,8 @@ double RequestStatsSnapshot::percentile(double q) const {
         if (i == bucket_upper_bounds.size()) return bucket_upper_bounds.back();
         const double lower = i == 0 ? 0.0 : bucket_upper_bounds[i - 1];
         const double upper = bucket_upper_bounds[i];
-        const double fraction = (rank - static_cast<double>(below)) / static_cast<double>(in_bucket);
+        const double fraction =
+            (rank - static_cast<double>(below)) / static_cast<double>(in_bucket);
         return lower + (upper - lower) * fraction;
     }
     return bucket_upper_bounds.back();  // unreachable: rank <= total

@@ -2,12 +2,12 @@
 // seeded property test that every input is served by exactly one request within the limits.
 #include "io/read_range.h"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "common/error.h"
 
@@ -55,8 +55,10 @@ TEST(CoalesceRanges, Table) {
     check({{50, 10}, {0, 10}, {20, 10}}, {{{0, 30}, {1, 2}}, {{50, 10}, {0}}});
     // Duplicates are both served by one request.
     check({{5, 5}, {5, 5}}, {{{5, 5}, {0, 1}}});
-    // Same offset: the shorter range is listed first.
-    check({{0, 10}, {0, 5}}, {{{0, 10}, {1, 0}}});
+    // Same offset: the longer range is listed first.
+    check({{0, 5}, {0, 10}}, {{{0, 10}, {1, 0}}});
+    // ...so that the shorter one rides along even when nothing else may merge.
+    check({{0, 5}, {0, 10}}, {{{0, 10}, {1, 0}}}, {.max_gap = 0, .max_request = 0});
     // Empty ranges among others are skipped.
     check({{0, 0}, {3, 4}, {100, 0}}, {{{3, 4}, {1}}});
     // A merge reaching exactly max_request is allowed.
@@ -128,7 +130,9 @@ TEST(CoalesceRanges, PropertyEveryInputServedWithinLimits) {
         for (std::size_t k = 0; k < reads.size(); ++k) {
             const CoalescedRead& read = reads[k];
             ASSERT_FALSE(read.inputs.empty());
-            if (k > 0) ASSERT_LE(reads[k - 1].range.offset, read.range.offset);
+            if (k > 0) {
+                ASSERT_LE(reads[k - 1].range.offset, read.range.offset);
+            }
             std::uint64_t lowest = UINT64_MAX, highest = 0, largest = 0, covered = 0;
             for (std::size_t n = 0; n < read.inputs.size(); ++n) {
                 const ReadRange& r = ranges[read.inputs[n]];
@@ -137,7 +141,9 @@ TEST(CoalesceRanges, PropertyEveryInputServedWithinLimits) {
                 ASSERT_GE(r.offset, read.range.offset);
                 ASSERT_LE(r.end(), read.range.end());
                 // Within a request, no hole between inputs exceeds max_gap.
-                if (n > 0) ASSERT_LE(r.offset, covered + limits.max_gap);
+                if (n > 0) {
+                    ASSERT_LE(r.offset, covered + limits.max_gap);
+                }
                 covered = std::max(covered, r.end());
                 lowest = std::min(lowest, r.offset);
                 highest = std::max(highest, r.end());

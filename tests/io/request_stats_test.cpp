@@ -2,11 +2,13 @@
 // and exact counts when several threads record at once.
 #include "io/request_stats.h"
 
-#include <gtest/gtest.h>
-
+#include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "common/error.h"
 
@@ -127,8 +129,8 @@ TEST(RequestStats, ConcurrentRecordsAreExact) {
     const RequestStatsSnapshot s = stats.snapshot();
     EXPECT_EQ(s.count, std::uint64_t{kThreads} * kPerThread);
     EXPECT_EQ(s.bytes, std::uint64_t{kPerThread} * (1 + 2 + 3 + 4));
-    EXPECT_EQ(s.bucket_counts[3], std::uint64_t{kPerThread});  // 1e-5
-    EXPECT_EQ(s.bucket_counts[4], std::uint64_t{kPerThread});  // 2e-5
+    EXPECT_EQ(s.bucket_counts[3], std::uint64_t{kPerThread});      // 1e-5
+    EXPECT_EQ(s.bucket_counts[4], std::uint64_t{kPerThread});      // 2e-5
     EXPECT_EQ(s.bucket_counts[5], std::uint64_t{2 * kPerThread});  // 3e-5 and 4e-5 <= 5e-5
     EXPECT_NEAR(s.total_seconds, kPerThread * 1e-5 * 10, 1e-6);
 }
