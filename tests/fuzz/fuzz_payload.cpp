@@ -19,8 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     claimed %= kMaxClaimedSize;
     std::vector<std::byte> out(claimed);
     try {
-        hepflow::root::decompressPayload(
-            {reinterpret_cast<const std::byte*>(data) + 4, size - 4}, out, 0);
+        hepflow::root::decompressPayload({reinterpret_cast<const std::byte*>(data) + 4, size - 4},
+                                         out, 0);
     } catch (const hepflow::Error&) {
     }
     return 0;
