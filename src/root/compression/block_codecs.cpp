@@ -3,12 +3,6 @@
 // files we write compress like ROOT's; the decoders are the stock libraries with exact-size checks.
 #include "root/compression/block_codecs.h"
 
-#include <libdeflate.h>
-#include <lz4.h>
-#include <lz4hc.h>
-#include <lzma.h>
-#include <zstd.h>
-
 #include <algorithm>
 #include <climits>
 #include <cstdint>
@@ -16,12 +10,17 @@
 #include <new>
 #include <string>
 
+#include <libdeflate.h>
+#include <lz4.h>
+#include <lz4hc.h>
+#include <lzma.h>
+#include <zstd.h>
+
 // Inlined XXH64 (the library's own header-only mode): one checksum per LZ4 block is on the
 // decode hot path, and inlining avoids a PLT call per block.
 #define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include <fmt/format.h>
+#include <xxhash.h>
 
 #include "common/error.h"
 #include "root/compression/compression.h"
@@ -35,13 +34,15 @@ constexpr int kMaxRootLevel = 9;
 constexpr int kLz4HighCompressionLevel = 4;
 // Decoder memory cap for "XZ" blocks. ROOT writes dictionaries of at most 4 MiB (a quarter of a
 // 16 MiB block) and uproot's preset 9 uses 64 MiB; a corrupt header asking for more than this
-// is rejected rather than honoured with a huge allocation.
-constexpr std::uint64_t kLzmaDecoderMemoryLimit = std::uint64_t{1} << 30;
+// is rejected (FormatError) rather than honoured with a huge allocation.
+constexpr std::uint64_t kLzmaDecoderMemoryLimit = std::uint64_t{256} << 20;
 
 const char* asChars(std::span<const std::byte> bytes) {
     return reinterpret_cast<const char*>(bytes.data());
 }
-char* asChars(std::span<std::byte> bytes) { return reinterpret_cast<char*>(bytes.data()); }
+char* asChars(std::span<std::byte> bytes) {
+    return reinterpret_cast<char*>(bytes.data());
+}
 const std::uint8_t* asBytes(std::span<const std::byte> bytes) {
     return reinterpret_cast<const std::uint8_t*>(bytes.data());
 }
@@ -50,9 +51,13 @@ std::uint8_t* asBytes(std::span<std::byte> bytes) {
 }
 // Library APIs taking int sizes; block sizes are at most 24 bits, so clamping never truncates
 // a valid block.
-int clampToInt(std::size_t n) { return static_cast<int>(std::min<std::size_t>(n, INT_MAX)); }
+int clampToInt(std::size_t n) {
+    return static_cast<int>(std::min<std::size_t>(n, INT_MAX));
+}
 
-[[noreturn]] void throwFormat(std::string message) { throw FormatError(std::move(message)); }
+[[noreturn]] void throwFormat(std::string message) {
+    throw FormatError(std::move(message));
+}
 
 // The libraries return null contexts only when allocation fails.
 void throwIfNull(const void* ptr) {
@@ -125,9 +130,9 @@ void decompressZlibBlock(std::span<const std::byte> in, std::span<std::byte> out
     // A "ZL" body is a whole zlib stream (2-byte header, deflate, Adler-32), checked by
     // libdeflate. Passing no actual_out pointer makes libdeflate demand exactly out.size() bytes.
     std::size_t consumed = 0;
-    const libdeflate_result r = libdeflate_zlib_decompress_ex(
-        &threadDeflateDecompressor(), in.data(), in.size(), out.data(), out.size(), &consumed,
-        nullptr);
+    const libdeflate_result r =
+        libdeflate_zlib_decompress_ex(&threadDeflateDecompressor(), in.data(), in.size(),
+                                      out.data(), out.size(), &consumed, nullptr);
     if (r != LIBDEFLATE_SUCCESS) {
         throwFormat(fmt::format("ZLIB block does not inflate to its declared {} bytes: {}",
                                 out.size(), deflateResultName(r)));
@@ -175,8 +180,8 @@ void decompressLzmaBlock(std::span<const std::byte> in, std::span<std::byte> out
 
 void decompressLz4Block(std::span<const std::byte> in, std::span<std::byte> out) {
     if (in.size() < kLz4ChecksumSize) {
-        throwFormat(fmt::format(
-            "LZ4 block has {} compressed bytes, fewer than its 8-byte checksum", in.size()));
+        throwFormat(fmt::format("LZ4 block has {} compressed bytes, fewer than its 8-byte checksum",
+                                in.size()));
     }
     std::uint64_t stored = 0;
     for (std::size_t i = 0; i < kLz4ChecksumSize; ++i) {
@@ -185,8 +190,9 @@ void decompressLz4Block(std::span<const std::byte> in, std::span<std::byte> out)
     const auto data = in.subspan(kLz4ChecksumSize);
     const std::uint64_t computed = XXH64(data.data(), data.size(), 0);
     if (stored != computed) {
-        throwFormat(fmt::format("LZ4 block checksum mismatch: stored XXH64 {:#018x}, computed {:#018x}",
-                                stored, computed));
+        throwFormat(
+            fmt::format("LZ4 block checksum mismatch: stored XXH64 {:#018x}, computed {:#018x}",
+                        stored, computed));
     }
     const int produced = LZ4_decompress_safe(asChars(data), asChars(out), clampToInt(data.size()),
                                              clampToInt(out.size()));
@@ -195,7 +201,8 @@ void decompressLz4Block(std::span<const std::byte> in, std::span<std::byte> out)
                                 out.size()));
     }
     if (static_cast<std::size_t>(produced) != out.size()) {
-        throwFormat(fmt::format("LZ4 block decodes to {} bytes, declared {}", produced, out.size()));
+        throwFormat(
+            fmt::format("LZ4 block decodes to {} bytes, declared {}", produced, out.size()));
     }
 }
 
@@ -210,29 +217,27 @@ void decompressZstdBlock(std::span<const std::byte> in, std::span<std::byte> out
                                 out.size(), ZSTD_getErrorName(produced)));
     }
     if (produced != out.size()) {
-        throwFormat(fmt::format("ZSTD block decodes to {} bytes, declared {}", produced, out.size()));
+        throwFormat(
+            fmt::format("ZSTD block decodes to {} bytes, declared {}", produced, out.size()));
     }
 }
 
-std::size_t compressZlibBlock(std::span<const std::byte> in, std::span<std::byte> out,
-                              int level) {
+std::size_t compressZlibBlock(std::span<const std::byte> in, std::span<std::byte> out, int level) {
     return libdeflate_zlib_compress(&threadDeflateCompressor(std::min(level, kMaxRootLevel)),
                                     in.data(), in.size(), out.data(), out.size());
 }
 
-std::size_t compressLzmaBlock(std::span<const std::byte> in, std::span<std::byte> out,
-                              int level) {
+std::size_t compressLzmaBlock(std::span<const std::byte> in, std::span<std::byte> out, int level) {
     // As R__zipLZMA: an LZMA2 preset, its dictionary cut to a quarter of the input (large
     // preset dictionaries cost memory and time for nothing on <= 16 MiB blocks), CRC32 check.
     lzma_options_lzma options;
     if (lzma_lzma_preset(&options, static_cast<std::uint32_t>(std::min(level, kMaxRootLevel)))) {
         throw InternalError(fmt::format("liblzma rejected preset {}", level));
     }
-    const auto dict_size = std::max<std::uint32_t>(LZMA_DICT_SIZE_MIN,
-                                                   static_cast<std::uint32_t>(in.size() / 4));
+    const auto dict_size =
+        std::max<std::uint32_t>(LZMA_DICT_SIZE_MIN, static_cast<std::uint32_t>(in.size() / 4));
     options.dict_size = std::min(options.dict_size, dict_size);
-    const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options},
-                                   {LZMA_VLI_UNKNOWN, nullptr}};
+    const lzma_filter filters[] = {{LZMA_FILTER_LZMA2, &options}, {LZMA_VLI_UNKNOWN, nullptr}};
 
     thread_local LzmaStream encoder;
     lzma_stream& s = encoder.stream;
@@ -254,8 +259,7 @@ std::size_t compressLzmaBlock(std::span<const std::byte> in, std::span<std::byte
     return out.size() - s.avail_out;
 }
 
-std::size_t compressLz4Block(std::span<const std::byte> in, std::span<std::byte> out,
-                             int level) {
+std::size_t compressLz4Block(std::span<const std::byte> in, std::span<std::byte> out, int level) {
     if (out.size() <= kLz4ChecksumSize) return 0;
     const auto data = out.subspan(kLz4ChecksumSize);
     int written = 0;
@@ -280,8 +284,7 @@ std::size_t compressLz4Block(std::span<const std::byte> in, std::span<std::byte>
     return kLz4ChecksumSize + static_cast<std::size_t>(written);
 }
 
-std::size_t compressZstdBlock(std::span<const std::byte> in, std::span<std::byte> out,
-                              int level) {
+std::size_t compressZstdBlock(std::span<const std::byte> in, std::span<std::byte> out, int level) {
     thread_local std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> cctx{ZSTD_createCCtx(),
                                                                            &ZSTD_freeCCtx};
     throwIfNull(cctx.get());

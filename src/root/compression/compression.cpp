@@ -3,11 +3,11 @@
 // a payload which does not shrink is stored raw.
 #include "root/compression/compression.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cstring>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "common/error.h"
 #include "root/compression/block_codecs.h"
@@ -200,10 +200,10 @@ void decompressPayload(std::span<const std::byte> in, std::span<std::byte> out,
         }
         const auto method = std::to_integer<std::uint8_t>(header[2]);
         if (method != framing->method) {
-            throwAt<FormatError>(fmt::format("{} compression block has method byte {}, expected {}",
-                                             algorithmName(framing->algorithm), method,
-                                             framing->method),
-                                 block_offset);
+            throwAt<FormatError>(
+                fmt::format("{} compression block has method byte {}, expected {}",
+                            algorithmName(framing->algorithm), method, framing->method),
+                block_offset);
         }
         const std::size_t compressed = readLittleEndian24(header + 3);
         const std::size_t uncompressed = readLittleEndian24(header + 6);
@@ -236,18 +236,16 @@ void decompressPayload(std::span<const std::byte> in, std::span<std::byte> out,
         filled += uncompressed;
     }
     if (filled != out.size()) {
-        throwAt<FormatError>(
-            fmt::format("compression blocks inflate to {} bytes but fObjlen is {}", filled,
-                        out.size()),
-            base_offset);
+        throwAt<FormatError>(fmt::format("compression blocks inflate to {} bytes but fObjlen is {}",
+                                         filled, out.size()),
+                             base_offset);
     }
 }
 
-std::vector<std::byte> compressPayload(std::span<const std::byte> in,
-                                       CompressionSetting setting) {
+std::vector<std::byte> compressPayload(std::span<const std::byte> in, CompressionSetting setting) {
     if (setting.level < 0 || setting.level > kMaxRootLevel) {
-        throw UsageError(fmt::format("compression level {} is outside 0..{}", setting.level,
-                                     kMaxRootLevel));
+        throw UsageError(
+            fmt::format("compression level {} is outside 0..{}", setting.level, kMaxRootLevel));
     }
     const auto stored_raw = [&] { return std::vector<std::byte>(in.begin(), in.end()); };
     if (setting.algorithm == CompressionAlgorithm::OldRoot) {
