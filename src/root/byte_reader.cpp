@@ -11,6 +11,9 @@ namespace hepflow::root {
 namespace {
 // A C string longer than this in a class tag is corruption, not a class name.
 constexpr std::size_t kMaxClassNameLength = 4096;
+// Real files nest objects a few levels deep (TTree > TObjArray > TBranch > TObjArray > ...);
+// a crafted file could nest them until the stack overflows.
+constexpr int kMaxObjectDepth = 200;
 }  // namespace
 
 ByteReader::ByteReader(std::span<const std::byte> data, ByteOrigin origin)
@@ -137,13 +140,18 @@ RootObjectPtr ByteReader::readObjectAny(ObjectFactory factory) {
         class_name = it->second;
     }
 
+    if (depth_ >= kMaxObjectDepth)
+        failAt(start, fmt::format("objects nested more than {} deep", kMaxObjectDepth));
     RootObjectPtr object;
+    ++depth_;
     try {
         object = factory(class_name, *this);
     } catch (Error& error) {
+        --depth_;
         error.within(class_name);
         throw;
     }
+    --depth_;
     if (object) {
         object->class_name = class_name;
         objects_[refPosition(start)] = object;

@@ -126,6 +126,7 @@ private:
     ByteOrigin origin_;
     std::unordered_map<std::uint32_t, std::string> classes_;
     std::unordered_map<std::uint32_t, RootObjectPtr> objects_;
+    int depth_ = 0;  // objects being streamed inside each other (see kMaxObjectDepth)
 };
 
 }  // namespace hepflow::root
