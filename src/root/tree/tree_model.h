@@ -35,6 +35,11 @@ struct EmbeddedBasket {
     std::int32_t fNbytes = 0, fObjlen = 0, fKeylen = 0, fLast = 0, fNevBuf = 0, fNevBufSize = 0;
     std::vector<std::byte> data;              // data part only (fLast - fKeylen bytes)
     std::vector<std::int32_t> entry_offsets;  // relative to data start; empty for fixed-size
+    // Added: where the basket's data part starts inside the decompressed TTree payload (for
+    // error messages), and whether the record carried an entry-offset array. When it did,
+    // entry_offsets holds fNevBuf + 1 values, the last one closing the data part.
+    std::size_t payload_position = 0;
+    bool has_entry_offsets = false;
 };
 
 struct TBranch : RootObject {

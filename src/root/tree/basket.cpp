@@ -1,0 +1,236 @@
+// Basket records: header checks, decompression and the entry-offset array. The key part of a
+// basket header is parsed here rather than with readKeyHeader because baskets inside a TTree
+// record legitimately carry fNbytes = 0 and a capacity in fObjlen (ROOT-FORMAT.md 7.4).
+#include "root/tree/basket.h"
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+
+namespace hepflow::root {
+
+namespace {
+
+constexpr std::int16_t kMinBasketVersion = 1;
+constexpr std::int16_t kMaxBasketVersion = 3;
+// Every compression block starts with a 9-byte header: magic (2), method (1), compressed and
+// uncompressed sizes as 24-bit little-endian numbers (ROOT-FORMAT.md 5.1).
+constexpr std::size_t kCompressedSizeAt = 3;
+constexpr std::size_t kUncompressedSizeAt = 6;
+
+std::uint32_t littleEndian24(const std::byte* p) {
+    return std::to_integer<std::uint32_t>(p[0]) | (std::to_integer<std::uint32_t>(p[1]) << 8) |
+           (std::to_integer<std::uint32_t>(p[2]) << 16);
+}
+
+template <class E>
+[[noreturn]] void throwAt(const BasketLocation& where, std::uint64_t offset, std::string message) {
+    E error(std::move(message));
+    error.at(where.file, where.objectName(), offset);
+    throw error;
+}
+
+// Sums the uncompressed sizes the block headers declare, so that a corrupt fObjlen or block
+// header is caught before fObjlen bytes are allocated.
+void checkDeclaredSize(std::span<const std::byte> in, std::int32_t objlen,
+                       const BasketLocation& where, std::uint64_t in_offset) {
+    std::uint64_t declared = 0;
+    std::size_t position = 0;
+    while (position < in.size()) {
+        if (in.size() - position < kCompressionBlockHeaderSize)
+            throwAt<FormatError>(where, in_offset + position,
+                                 fmt::format("truncated compression block header ({} bytes left)",
+                                             in.size() - position));
+        const std::byte* header = in.data() + position;
+        declared += littleEndian24(header + kUncompressedSizeAt);
+        position += kCompressionBlockHeaderSize + littleEndian24(header + kCompressedSizeAt);
+    }
+    if (declared != static_cast<std::uint64_t>(objlen))
+        throwAt<FormatError>(where, in_offset,
+                             fmt::format("compression blocks declare {} uncompressed bytes but the "
+                                         "basket key says fObjlen = {}",
+                                         declared, objlen));
+}
+
+}  // namespace
+
+std::string BasketLocation::objectName() const {
+    return fmt::format("branch {} basket {}", branch, index);
+}
+
+BasketHeader readBasketHeader(ByteReader& reader, bool embedded) {
+    const std::size_t start = reader.position();
+    BasketHeader header;
+    Key& key = header.key;
+    key.fNbytes = reader.read<std::int32_t>();
+    key.fVersion = reader.read<std::int16_t>();
+    key.fObjlen = reader.read<std::int32_t>();
+    key.fDatime = reader.read<std::uint32_t>();
+    key.fKeylen = reader.read<std::int16_t>();
+    key.fCycle = reader.read<std::int16_t>();
+    if (key.isBig()) {
+        key.fSeekKey = reader.read<std::uint64_t>();
+        key.fSeekPdir = reader.read<std::uint64_t>() & kSeekPdirMask;
+    } else {
+        key.fSeekKey = reader.read<std::uint32_t>();
+        key.fSeekPdir = reader.read<std::uint32_t>();
+    }
+    key.fClassName = reader.readTString();
+    key.fName = reader.readTString();
+    key.fTitle = reader.readTString();
+    const std::size_t version_position = reader.position();
+    header.fVersion = reader.read<std::int16_t>();
+    header.fBufferSize = reader.read<std::int32_t>();
+    header.fNevBufSize = reader.read<std::int32_t>();
+    if (header.fNevBufSize < 0) {
+        UnsupportedError error(
+            "TBasket with I/O features (negative fNevBufSize: ROOT's generated offset map)");
+        reader.addContext(error, version_position);
+        throw error;
+    }
+    header.fNevBuf = reader.read<std::int32_t>();
+    header.fLast = reader.read<std::int32_t>();
+    header.flag = reader.read<std::uint8_t>();
+
+    if (header.fVersion < kMinBasketVersion || header.fVersion > kMaxBasketVersion) {
+        UnsupportedError error(fmt::format("TBasket version {} is not supported (known: {} to {})",
+                                           header.fVersion, kMinBasketVersion, kMaxBasketVersion));
+        reader.addContext(error, version_position);
+        throw error;
+    }
+    const std::size_t header_bytes = reader.position() - start;
+    if (key.fKeylen < 0 || static_cast<std::size_t>(key.fKeylen) < header_bytes)
+        reader.failAt(start, fmt::format("basket key has fKeylen {} but its header takes {} bytes",
+                                         key.fKeylen, header_bytes));
+    if (key.fObjlen < 0)
+        reader.failAt(start, fmt::format("basket key has negative fObjlen {}", key.fObjlen));
+    if (header.fNevBuf < 0)
+        reader.failAt(version_position,
+                      fmt::format("basket has a negative entry count {}", header.fNevBuf));
+    if (header.fLast < key.fKeylen)
+        reader.failAt(version_position, fmt::format("basket fLast {} is below its fKeylen {}",
+                                                    header.fLast, key.fKeylen));
+    if (!embedded) {
+        if (key.fNbytes < key.fKeylen)
+            reader.failAt(start, fmt::format("basket key has fNbytes {} below fKeylen {}",
+                                             key.fNbytes, key.fKeylen));
+        if (static_cast<std::int64_t>(header.fLast) - key.fKeylen > key.fObjlen)
+            reader.failAt(version_position,
+                          fmt::format("basket data ends at fLast {} beyond its payload of {} "
+                                      "bytes after fKeylen {}",
+                                      header.fLast, key.fObjlen, key.fKeylen));
+    }
+    return header;
+}
+
+std::vector<std::int32_t> relativeEntryOffsets(std::span<const std::int32_t> raw,
+                                               std::int32_t keylen, std::int32_t last,
+                                               std::int32_t num_entries, const ByteReader& reader,
+                                               std::size_t position) {
+    HEPFLOW_ASSERT(num_entries >= 0 && raw.size() >= static_cast<std::size_t>(num_entries),
+                   "caller checks the offset array length");
+    const std::int32_t data_size = last - keylen;
+    std::vector<std::int32_t> out(static_cast<std::size_t>(num_entries) + 1);
+    std::int32_t previous = 0;
+    for (std::int32_t i = 0; i < num_entries; ++i) {
+        const std::int64_t offset = static_cast<std::int64_t>(raw[i]) - keylen;
+        if (offset < previous || offset > data_size)
+            reader.failAt(position + 4 * static_cast<std::size_t>(i),
+                          fmt::format("entry offset {} of entry {} lies outside [{}, {}] (data "
+                                      "part after fKeylen {}, previous entry)",
+                                      raw[i], i, previous + keylen, last, keylen));
+        out[i] = static_cast<std::int32_t>(offset);
+        previous = out[i];
+    }
+    // ROOT leaves the closing offset 0: the data part ends at fLast.
+    out[num_entries] = data_size;
+    return out;
+}
+
+Basket Basket::read(std::vector<std::byte> record, const BasketLocation& where) {
+    Basket basket;
+    ByteOrigin record_origin{where.file, where.objectName(), where.seek, false, 0};
+    ByteReader reader(record, record_origin);
+    basket.header_ = readBasketHeader(reader, /*embedded=*/false);
+    const Key& key = basket.header_.key;
+    if (key.fClassName != "TBasket")
+        reader.failAt(0, fmt::format("expected a TBasket key, found class '{}'", key.fClassName));
+    if (static_cast<std::size_t>(key.fNbytes) != record.size())
+        reader.failAt(0, fmt::format("basket key says fNbytes = {} but the branch lists {} bytes "
+                                     "(fBasketBytes)",
+                                     key.fNbytes, record.size()));
+    if (key.fSeekKey != where.seek)
+        reader.failAt(0, fmt::format("basket key says it is at byte {} (fSeekKey) but the branch "
+                                     "points to {}",
+                                     key.fSeekKey, where.seek));
+
+    const auto keylen = static_cast<std::size_t>(key.fKeylen);
+    const std::uint64_t payload_offset = where.seek + keylen;
+    const auto stored = std::span<const std::byte>(record).subspan(keylen);
+    std::size_t payload_begin = 0;  // within storage_
+    if (key.isCompressed()) {
+        checkDeclaredSize(stored, key.fObjlen, where, payload_offset);
+        basket.compression_ = detectBlockAlgorithm(stored);
+        std::vector<std::byte> payload(static_cast<std::size_t>(key.fObjlen));
+        try {
+            decompressPayload(stored, payload, payload_offset);
+        } catch (Error& error) {
+            error.at(where.file, where.objectName());
+            throw;
+        }
+        basket.storage_ = std::move(payload);
+    } else {
+        basket.storage_ = std::move(record);
+        payload_begin = keylen;
+    }
+    const std::size_t payload_size = static_cast<std::size_t>(key.fObjlen);
+    const std::size_t data_size = static_cast<std::size_t>(basket.header_.fLast) - keylen;
+    basket.data_begin_ = payload_begin;
+    basket.data_size_ = data_size;
+    basket.data_origin_ =
+        ByteOrigin{where.file, where.objectName(), key.isCompressed() ? where.seek : payload_offset,
+                   key.isCompressed(), key.fKeylen};
+
+    // The entry-offset array: int32 n, then n offsets from the key start (7.1).
+    if (where.has_entry_offsets && payload_size > data_size) {
+        const auto payload =
+            std::span<const std::byte>(basket.storage_).subspan(payload_begin, payload_size);
+        ByteReader tail(payload, basket.data_origin_);
+        tail.seek(data_size);
+        const std::size_t count_position = tail.position();
+        const auto n = tail.read<std::int32_t>();
+        const std::int32_t entries = basket.header_.fNevBuf;
+        if (n < entries || static_cast<std::uint64_t>(n) > tail.remaining() / 4)
+            tail.failAt(count_position,
+                        fmt::format("entry-offset array of {} values for {} entries ({} bytes "
+                                    "left in the payload)",
+                                    n, entries, tail.remaining()));
+        std::vector<std::int32_t> raw(static_cast<std::size_t>(entries));
+        tail.readArray<std::int32_t>(raw);
+        basket.entry_offsets_ = relativeEntryOffsets(raw, key.fKeylen, basket.header_.fLast,
+                                                     entries, tail, count_position + 4);
+    }
+    return basket;
+}
+
+BasketData Basket::view() const {
+    BasketData data;
+    data.data = this->data();
+    data.entry_offsets = entry_offsets_;
+    data.num_entries = header_.fNevBuf;
+    data.origin = data_origin_;
+    return data;
+}
+
+CompressionAlgorithm peekBasketCompression(std::span<const std::byte> prefix,
+                                           const BasketLocation& where) {
+    ByteReader reader(prefix, ByteOrigin{where.file, where.objectName(), where.seek, false, 0});
+    const BasketHeader header = readBasketHeader(reader, /*embedded=*/false);
+    if (!header.key.isCompressed()) return CompressionAlgorithm::None;
+    const auto keylen = static_cast<std::size_t>(header.key.fKeylen);
+    if (prefix.size() < keylen + kCompressionBlockHeaderSize)
+        reader.failAt(prefix.size(), "basket record too short for a compression block header");
+    return detectBlockAlgorithm(prefix.subspan(keylen));
+}
+
+}  // namespace hepflow::root

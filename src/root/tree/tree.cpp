@@ -1,0 +1,380 @@
+// Opening a tree (streaming its record, laying out each branch's baskets, choosing
+// interpretations) and the bulk read: plan the baskets of all requested branches, fetch the
+// on-disk ones with one vectored read, decode each basket as its own task, then concatenate
+// per branch in entry order and trim to the requested range.
+#include "root/tree/tree.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <tbb/parallel_for.h>
+
+#include "common/error.h"
+#include "io/read_range.h"
+#include "root/tree/basket.h"
+#include "root/tree/tree_streamer.h"
+
+namespace hepflow::root {
+
+namespace {
+
+// Enough bytes for a basket key header (34 bytes, three strings, 19 basket bytes) and the first
+// compression block header, on top of the branch and tree names.
+constexpr std::size_t kBasketPeekBytes = 256;
+
+bool isTreeClass(std::string_view class_name) {
+    return class_name == "TTree" || class_name == "TNtuple" || class_name == "TNtupleD";
+}
+
+// "one/two/tree;1" -> "one/two/tree".
+std::string normalizeTreePath(std::string_view key_path) {
+    while (key_path.starts_with('/')) key_path.remove_prefix(1);
+    const std::size_t semicolon = key_path.rfind(';');
+    if (semicolon != std::string_view::npos) key_path = key_path.substr(0, semicolon);
+    return std::string(key_path);
+}
+
+FormatError branchError(const Tree& tree, const TBranch& branch, std::string message,
+                        std::optional<std::uint64_t> offset = std::nullopt) {
+    FormatError error(std::move(message));
+    error.at(tree.file().url(), fmt::format("{} branch {}", tree.path(), branch.path), offset);
+    return error;
+}
+
+// The rows [begin, end) of a column, all nesting levels re-based to start at 0.
+frame::Column sliceRows(const frame::Column& column, std::int64_t begin, std::int64_t end) {
+    using frame::DType;
+    if (column.dtype() == DType::Struct) {
+        frame::Column out(DType::Struct);
+        for (const auto& [name, member] : column.members())
+            out.members().emplace_back(name, sliceRows(member, begin, end));
+        out.setStructLength(end - begin);
+        return out;
+    }
+    const std::size_t levels = column.levels();
+    const std::size_t string_level = column.dtype() == DType::String ? 1 : 0;
+    frame::Column out(column.dtype(), levels - string_level);
+    std::int64_t lo = begin;
+    std::int64_t hi = end;
+    for (std::size_t level = 0; level < levels; ++level) {
+        const auto& src = column.offsets(level);
+        auto& dst = out.offsets(level);
+        dst.clear();
+        dst.reserve(static_cast<std::size_t>(hi - lo) + 1);
+        const std::int64_t base = src[lo];
+        for (std::int64_t i = lo; i <= hi; ++i) dst.push_back(src[i] - base);
+        lo = src[lo];
+        hi = src[hi];
+    }
+    const std::size_t size = frame::dtypeSize(column.dtype());
+    const auto& bytes = column.bytes();
+    out.bytes().assign(bytes.begin() + lo * size, bytes.begin() + hi * size);
+    for (const auto& [name, member] : column.members())
+        out.members().emplace_back(name, sliceRows(member, begin, end));
+    return out;
+}
+
+// Planned work of readBranches: one basket of one branch, and which of its rows to keep.
+struct BasketTask {
+    std::size_t output = 0;  // index of the requested branch
+    const BranchInfo* info = nullptr;
+    const BasketSlot* slot = nullptr;
+    std::int64_t keep_begin = 0;  // rows of the basket to keep
+    std::int64_t keep_end = 0;
+    std::size_t buffer = 0;  // index into the readv result (on-disk baskets)
+};
+
+}  // namespace
+
+Tree::Tree(const RootFile& file, std::string path, std::shared_ptr<TTree> model)
+    : file_(file), path_(std::move(path)), model_(std::move(model)) {}
+
+std::unique_ptr<Tree> Tree::open(const RootFile& file, std::string_view key_path) {
+    const Key& key = file.findKey(key_path);
+    const std::string path = normalizeTreePath(key_path);
+    if (!isTreeClass(key.fClassName)) {
+        UsageError error(fmt::format("'{}' is a {}, not a TTree", path, key.fClassName));
+        error.at(file.url(), path);
+        throw error;
+    }
+    const RootFile::Payload payload = file.readPayload(key, path);
+    ByteReader reader = payload.reader();
+    std::shared_ptr<TTree> model;
+    try {
+        model = readTree(key.fClassName, reader);
+    } catch (Error& error) {
+        error.at(file.url(), path);
+        throw;
+    }
+
+    std::unique_ptr<Tree> tree(new Tree(file, path, std::move(model)));
+    tree->record_offset_ = key.fSeekKey;
+    for (const auto& branch : tree->model_->fBranches)
+        if (branch) tree->addBranch(*branch);
+
+    // Streamer infos are only needed (and only read) for TBranchElement branches.
+    static const StreamerInfoSet kNoStreamers;
+    const bool needs_streamers =
+        std::any_of(tree->branches_.begin(), tree->branches_.end(),
+                    [](const TBranch* branch) { return branch->is_element; });
+    const InterpretationContext context{*tree->model_,
+                                        needs_streamers ? file.streamerInfos() : kNoStreamers};
+    tree->infos_.reserve(tree->branches_.size());
+    for (const TBranch* branch : tree->branches_)
+        tree->infos_.push_back(tree->describeBranch(*branch, context));
+    return tree;
+}
+
+void Tree::addBranch(const TBranch& branch) {
+    index_.emplace(&branch, branches_.size());
+    branches_.push_back(&branch);
+    for (const auto& child : branch.fBranches)
+        if (child) addBranch(*child);
+}
+
+BranchInfo Tree::describeBranch(const TBranch& branch, const InterpretationContext& context) const {
+    BranchInfo info;
+    info.branch = &branch;
+    info.compressed_bytes = branch.fZipBytes;
+    info.uncompressed_bytes = branch.fTotBytes;
+    try {
+        info.interpretation = interpretBranch(branch, context);
+    } catch (UnsupportedError& error) {
+        info.unsupported = error.message();
+    }
+
+    // On-disk baskets: the leading slots below fWriteBasket with a seek (ROOT-FORMAT.md 7.2).
+    const std::size_t limit = std::min({static_cast<std::size_t>(std::max(branch.fWriteBasket, 0)),
+                                        branch.fBasketSeek.size(), branch.fBasketBytes.size()});
+    std::size_t num_disk = 0;
+    while (num_disk < limit && branch.fBasketSeek[num_disk] != 0) ++num_disk;
+    if (num_disk > 0 && branch.fBasketEntry.size() < num_disk)
+        throw branchError(*this, branch,
+                          fmt::format("fBasketEntry has {} values for {} baskets",
+                                      branch.fBasketEntry.size(), num_disk));
+
+    std::int64_t embedded_entries = 0;
+    for (std::size_t slot = num_disk; slot < branch.fBaskets.size(); ++slot)
+        if (branch.fBaskets[slot]) embedded_entries += branch.fBaskets[slot]->fNevBuf;
+
+    const std::uint64_t file_size = file_.source().size();
+    // A branch added to a filled tree starts at its fFirstEntry: earlier entries are not stored.
+    std::int64_t cursor = num_disk > 0 ? std::max<std::int64_t>(branch.fBasketEntry[0], 0) : 0;
+    info.first_entry = cursor;
+    for (std::size_t i = 0; i < num_disk; ++i) {
+        BasketSlot slot;
+        slot.index = static_cast<int>(i);
+        slot.seek = static_cast<std::uint64_t>(branch.fBasketSeek[i]);
+        slot.bytes = branch.fBasketBytes[i];
+        slot.first_entry = branch.fBasketEntry[i];
+        // fBasketEntry[i + 1] closes basket i; a table without it leaves the last on-disk
+        // basket with whatever the embedded ones do not hold.
+        const std::int64_t end = i + 1 < branch.fBasketEntry.size()
+                                     ? branch.fBasketEntry[i + 1]
+                                     : branch.fEntries - embedded_entries;
+        slot.num_entries = end - slot.first_entry;
+        if (branch.fBasketSeek[i] < 0 || slot.bytes <= 0 ||
+            slot.seek + static_cast<std::uint64_t>(slot.bytes) > file_size)
+            throw branchError(*this, branch,
+                              fmt::format("basket {} of {} bytes at byte {} lies outside the "
+                                          "{}-byte file",
+                                          i, slot.bytes, branch.fBasketSeek[i], file_size),
+                              slot.seek);
+        if (slot.first_entry != cursor || slot.num_entries < 0)
+            throw branchError(*this, branch,
+                              fmt::format("basket {} covers entries [{}, {}) but the previous "
+                                          "basket ended at entry {}",
+                                          i, slot.first_entry, end, cursor),
+                              slot.seek);
+        cursor = end;
+        info.baskets.push_back(slot);
+        ++info.num_disk_baskets;
+    }
+    for (std::size_t i = num_disk; i < branch.fBaskets.size(); ++i) {
+        const EmbeddedBasket* embedded = branch.fBaskets[i].get();
+        if (!embedded || embedded->fNevBuf <= 0) continue;
+        BasketSlot slot;
+        slot.index = static_cast<int>(i);
+        slot.first_entry = cursor;
+        slot.num_entries = embedded->fNevBuf;
+        slot.embedded = embedded;
+        cursor += slot.num_entries;
+        info.baskets.push_back(slot);
+        ++info.num_embedded_baskets;
+    }
+    info.num_entries = cursor;
+    return info;
+}
+
+const TBranch* Tree::findBranch(std::string_view path) const {
+    for (const TBranch* branch : branches_)
+        if (branch->path == path) return branch;
+    for (const TBranch* branch : branches_)
+        if (branch->fName == path) return branch;
+    return nullptr;
+}
+
+const BranchInfo& Tree::branchInfo(const TBranch& branch) const {
+    const auto it = index_.find(&branch);
+    if (it == index_.end()) {
+        UsageError error(
+            fmt::format("branch '{}' does not belong to tree '{}'", branch.path, path_));
+        error.at(file_.url(), path_);
+        throw error;
+    }
+    return infos_[it->second];
+}
+
+std::optional<CompressionAlgorithm> Tree::firstBasketCompression(const TBranch& branch) const {
+    const BranchInfo& info = branchInfo(branch);
+    for (const BasketSlot& slot : info.baskets) {
+        if (!slot.onDisk()) continue;
+        const std::size_t length =
+            std::min<std::size_t>(static_cast<std::size_t>(slot.bytes),
+                                  kBasketPeekBytes + branch.fName.size() + model_->fName.size());
+        const auto prefix = file_.source().read(slot.seek, length);
+        BasketLocation where{file_.url(), branch.path, slot.index, slot.seek,
+                             branch.fEntryOffsetLen > 0};
+        return peekBasketCompression(prefix, where);
+    }
+    return std::nullopt;
+}
+
+frame::Column Tree::readBranch(const TBranch& branch, std::int64_t entry_begin,
+                               std::int64_t entry_end) const {
+    const TBranch* branches[] = {&branch};
+    return std::move(readBranches(branches, entry_begin, entry_end).front());
+}
+
+std::vector<frame::Column> Tree::readBranches(std::span<const TBranch* const> branches,
+                                              std::int64_t entry_begin,
+                                              std::int64_t entry_end) const {
+    // Plan: which baskets of which branches, and the on-disk ranges to fetch.
+    std::vector<BasketTask> tasks;
+    std::vector<io::ReadRange> ranges;
+    std::vector<std::int64_t> lengths(branches.size());
+    for (std::size_t k = 0; k < branches.size(); ++k) {
+        const TBranch& branch = *branches[k];
+        const BranchInfo& info = branchInfo(branch);
+        if (!info.interpretation) {
+            UnsupportedError error(info.unsupported);
+            error.at(file_.url(), fmt::format("{} branch {}", path_, branch.path));
+            throw error;
+        }
+        if (info.interpretation->kind() == InterpretationKind::NoData) {
+            UsageError error(
+                fmt::format("branch '{}' holds no values of its own ({}); read its "
+                            "sub-branches",
+                            branch.path, info.interpretation->describe()));
+            error.at(file_.url(), path_);
+            throw error;
+        }
+        const std::int64_t end = entry_end < 0 ? info.num_entries : entry_end;
+        if (entry_begin < 0 || entry_begin > end || end > info.num_entries) {
+            UsageError error(
+                fmt::format("entry range [{}, {}) is outside branch '{}' ({} "
+                            "entries)",
+                            entry_begin, end, branch.path, info.num_entries));
+            error.at(file_.url(), path_);
+            throw error;
+        }
+        if (entry_begin < info.first_entry && entry_begin < end) {
+            UnsupportedError error(
+                fmt::format("branch '{}' stores no entries before entry {} "
+                            "(it was added to a filled tree)",
+                            branch.path, info.first_entry));
+            error.at(file_.url(), path_);
+            throw error;
+        }
+        lengths[k] = end - entry_begin;
+        for (const BasketSlot& slot : info.baskets) {
+            const std::int64_t slot_end = slot.first_entry + slot.num_entries;
+            if (slot_end <= entry_begin || slot.first_entry >= end || slot.num_entries == 0)
+                continue;
+            BasketTask task;
+            task.output = k;
+            task.info = &info;
+            task.slot = &slot;
+            task.keep_begin = std::max(entry_begin, slot.first_entry) - slot.first_entry;
+            task.keep_end = std::min(end, slot_end) - slot.first_entry;
+            if (slot.onDisk()) {
+                task.buffer = ranges.size();
+                ranges.push_back({slot.seek, static_cast<std::uint64_t>(slot.bytes)});
+            }
+            tasks.push_back(task);
+        }
+    }
+
+    std::vector<std::vector<std::byte>> buffers;
+    if (!ranges.empty()) {
+        try {
+            buffers = file_.source().readv(ranges);
+        } catch (Error& error) {
+            error.at(file_.url(), path_);
+            throw;
+        }
+    }
+
+    // Decode every basket on its own; tasks write only their own part.
+    std::vector<frame::Column> parts(tasks.size());
+    tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t t) {
+        const BasketTask& task = tasks[t];
+        const TBranch& branch = *task.info->branch;
+        const Interpretation& interpretation = *task.info->interpretation;
+        const BasketSlot& slot = *task.slot;
+        frame::Column part = interpretation.makeColumn();
+        if (slot.onDisk()) {
+            BasketLocation where{file_.url(), branch.path, slot.index, slot.seek,
+                                 branch.fEntryOffsetLen > 0};
+            const Basket basket = Basket::read(std::move(buffers[task.buffer]), where);
+            if (basket.numEntries() != slot.num_entries)
+                throw branchError(*this, branch,
+                                  fmt::format("basket {} holds {} entries but fBasketEntry "
+                                              "says {}",
+                                              slot.index, basket.numEntries(), slot.num_entries),
+                                  slot.seek);
+            interpretation.decode(basket.view(), part);
+        } else {
+            const EmbeddedBasket& embedded = *slot.embedded;
+            BasketData data;
+            data.data = embedded.data;
+            data.entry_offsets = embedded.entry_offsets;
+            data.num_entries = embedded.fNevBuf;
+            data.origin = ByteOrigin{
+                file_.url(),
+                fmt::format("branch {} basket {} (inside the TTree record, payload byte {})",
+                            branch.path, slot.index, embedded.payload_position),
+                record_offset_, true, embedded.fKeylen};
+            interpretation.decode(data, part);
+        }
+        if (part.length() != slot.num_entries)
+            throw branchError(*this, branch,
+                              fmt::format("basket {} decoded to {} entries instead of {}",
+                                          slot.index, part.length(), slot.num_entries),
+                              slot.seek);
+        if (task.keep_begin > 0 || task.keep_end < slot.num_entries)
+            part = sliceRows(part, task.keep_begin, task.keep_end);
+        parts[t] = std::move(part);
+    });
+
+    // Concatenate per branch, in entry order (the task order).
+    std::vector<frame::Column> out;
+    out.reserve(branches.size());
+    for (std::size_t k = 0; k < branches.size(); ++k)
+        out.push_back(branchInfo(*branches[k]).interpretation->makeColumn());
+    std::vector<bool> started(branches.size(), false);
+    for (std::size_t t = 0; t < tasks.size(); ++t) {
+        const std::size_t k = tasks[t].output;
+        if (!started[k]) {
+            out[k] = std::move(parts[t]);
+            started[k] = true;
+        } else {
+            out[k].appendColumn(parts[t]);
+        }
+    }
+    for (std::size_t k = 0; k < branches.size(); ++k)
+        HEPFLOW_ASSERT(out[k].length() == lengths[k], "baskets cover the requested range");
+    return out;
+}
+
+}  // namespace hepflow::root

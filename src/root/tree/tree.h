@@ -1,0 +1,111 @@
+// A TTree opened for reading: its branches (depth-first, in file order), the interpretation of
+// each (chosen once at open), where their baskets are (on disk or inside the TTree record), and
+// bulk reads of entry ranges: one vectored read for all needed baskets of all requested branches,
+// then parallel decoding on oneTBB with an output independent of the thread count.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "frame/columns/column.h"
+#include "root/compression/compression.h"
+#include "root/root_file.h"
+#include "root/tree/interpretation.h"
+#include "root/tree/tree_model.h"
+
+namespace hepflow::root {
+
+// One basket of a branch: on disk (seek > 0) or embedded in the TTree record.
+struct BasketSlot {
+    int index = 0;  // slot in fBasketSeek / fBaskets
+    std::int64_t first_entry = 0;
+    std::int64_t num_entries = 0;
+    std::uint64_t seek = 0;  // on disk: key offset
+    std::int32_t bytes = 0;  // on disk: fBasketBytes
+    const EmbeddedBasket* embedded = nullptr;
+
+    bool onDisk() const { return embedded == nullptr; }
+};
+
+struct BranchInfo {
+    const TBranch* branch = nullptr;
+    // Chosen at open; null when hepflow cannot decode the branch, and then `unsupported` holds
+    // the UnsupportedError message.
+    std::unique_ptr<Interpretation> interpretation;
+    std::string unsupported;
+    std::int64_t first_entry = 0;         // fBasketEntry[0]: 0 except in odd files
+    std::int64_t num_entries = 0;         // one past the last entry found in the baskets
+    std::int64_t compressed_bytes = 0;    // fZipBytes
+    std::int64_t uncompressed_bytes = 0;  // fTotBytes
+    int num_disk_baskets = 0;
+    int num_embedded_baskets = 0;     // non-empty baskets kept inside the TTree record
+    std::vector<BasketSlot> baskets;  // in entry order
+};
+
+class Tree {
+public:
+    // Reads the TTree (or TNtuple) stored under `key_path` ("one/two/tree") and chooses the
+    // interpretation of every branch. The file must outlive the tree. Throws UsageError if the
+    // key is not a tree, FormatError for corrupt metadata (including basket tables that point
+    // outside the file), UnsupportedError for unknown TTree/TBranch versions. A branch whose
+    // type hepflow cannot decode does not fail the tree: its BranchInfo records why.
+    static std::unique_ptr<Tree> open(const RootFile& file, std::string_view key_path);
+
+    Tree(const Tree&) = delete;
+    Tree& operator=(const Tree&) = delete;
+
+    const std::string& name() const { return model_->fName; }
+    const std::string& title() const { return model_->fTitle; }
+    const std::string& path() const { return path_; }
+    const std::string& className() const { return model_->class_name; }
+    // fEntries of the TTree.
+    std::int64_t numEntries() const { return model_->fEntries; }
+    const TTree& model() const { return *model_; }
+    const RootFile& file() const { return file_; }
+
+    // All branches, depth-first in file order, duplicates included (two "Particle" branches in
+    // a Delphes file are two entries).
+    const std::vector<const TBranch*>& branches() const { return branches_; }
+    // The first branch with this path ("Jet/Jet.PT") or, failing that, this name; null if none.
+    const TBranch* findBranch(std::string_view path) const;
+    // Throws UsageError if `branch` does not belong to this tree.
+    const BranchInfo& branchInfo(const TBranch& branch) const;
+
+    // Compression algorithm of the branch's first on-disk basket (None if stored raw), read
+    // from the file; nullopt when the branch has no on-disk basket (none, or only embedded).
+    std::optional<CompressionAlgorithm> firstBasketCompression(const TBranch& branch) const;
+
+    // Entries [entry_begin, entry_end) of one branch; entry_end = -1 means the branch's last
+    // entry (BranchInfo::num_entries, which may differ from numEntries() in odd files). Throws
+    // UsageError for a bad range or a branch without values (NoData), UnsupportedError for
+    // a branch that has no interpretation or does not store the first entries requested,
+    // FormatError / IoError naming file, branch and offset.
+    frame::Column readBranch(const TBranch& branch, std::int64_t entry_begin = 0,
+                             std::int64_t entry_end = -1) const;
+    // The same for several branches at once (one column per branch, in order): one readv for
+    // all their on-disk baskets in the range, then parallel decoding. Thread-safe.
+    std::vector<frame::Column> readBranches(std::span<const TBranch* const> branches,
+                                            std::int64_t entry_begin = 0,
+                                            std::int64_t entry_end = -1) const;
+
+private:
+    Tree(const RootFile& file, std::string path, std::shared_ptr<TTree> model);
+    void addBranch(const TBranch& branch);
+    BranchInfo describeBranch(const TBranch& branch, const InterpretationContext& context) const;
+
+    const RootFile& file_;
+    std::string path_;
+    std::uint64_t record_offset_ = 0;  // the TTree key, named in errors about embedded baskets
+    std::shared_ptr<TTree> model_;
+    std::vector<const TBranch*> branches_;
+    std::vector<BranchInfo> infos_;  // parallel to branches_
+    std::unordered_map<const TBranch*, std::size_t> index_;
+};
+
+}  // namespace hepflow::root
