@@ -52,7 +52,8 @@ struct ColumnStats {
     // Lengths of the first entries of a jagged column (outermost level); empty when flat.
     std::vector<std::int64_t> lengths_first;
     // ".x", ".fP.fX", ".first#string": member paths that hold at least one value, in the
-    // order of the column's members.
+    // order of the column's members. Member names may start with '.' and string members may
+    // end with "#string" already; both are added where missing.
     std::vector<std::pair<std::string, MemberStats>> members;
 };
 

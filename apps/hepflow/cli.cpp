@@ -1,0 +1,137 @@
+// Command-line parsing (CLI11) and the one place that turns errors into exit codes: a
+// hepflow::Error prints "hepflow: <kind>: <what>" as one stderr line and exits 1, a usage
+// error exits 2. CLI11 is confined to this file because it is slow to compile.
+#include <algorithm>
+#include <functional>
+#include <optional>
+#include <ostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+
+#include "commands.h"
+#include "common/error.h"
+
+namespace hepflow::cli {
+namespace {
+
+constexpr const char* kDescription =
+    "hepflow: read CERN ROOT files without ROOT.\n"
+    "Files are local paths; FILE:TREE names a tree inside a file, with its directory path\n"
+    "(FILE:dir/tree). Run `hepflow COMMAND --help` for the options of one command.";
+
+constexpr const char* kFooter =
+    "Examples:\n"
+    "  hepflow ls data.root                       keys, indented by directory\n"
+    "  hepflow show nano.root:Events              branches, types, sizes, compression\n"
+    "  hepflow dump nano.root:Events -b 'Muon_*' --entries 0:10 --format csv\n"
+    "  hepflow stats data.root --json             per-branch statistics as JSON\n"
+    "Exit status: 0 success, 1 error reading the input, 2 bad usage.";
+
+// One line, whatever the message holds.
+std::string oneLine(std::string text) {
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    return text;
+}
+
+int reportError(std::ostream& err, std::string_view kind, const std::string& what, int code) {
+    err << "hepflow: " << kind << ": " << oneLine(what) << '\n';
+    return code;
+}
+
+}  // namespace
+
+int runCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
+    CLI::App app{kDescription, "hepflow"};
+    app.footer(kFooter);
+    app.set_version_flag("--version", "hepflow " HEPFLOW_VERSION);
+    app.require_subcommand(1);
+    int threads = 0;
+    app.add_option("--threads", threads, "Worker threads (default 0: all cores)")
+        ->check(CLI::NonNegativeNumber);
+
+    std::function<void()> command;
+
+    std::string ls_file;
+    auto* ls = app.add_subcommand("ls",
+                                  "List the keys of a file like `rootls -l`: class, "
+                                  "date, name;cycle, title and sizes, by directory.\n"
+                                  "Example: hepflow ls uproot-nesteddirs.root");
+    ls->add_option("FILE", ls_file, "ROOT file")->required();
+    ls->callback([&] { command = [&] { runLs(ls_file, out); }; });
+
+    std::string show_spec;
+    auto* show = app.add_subcommand(
+        "show",
+        "Show the branches of a tree (all trees when no :TREE is given): type, how hepflow\n"
+        "interprets it (flat, jagged, string, object, no data), compressed and uncompressed\n"
+        "bytes, baskets and the compression of the first basket.\n"
+        "Example: hepflow show nanoAOD.root:Events");
+    show->add_option("FILE[:TREE]", show_spec, "ROOT file, optionally :tree path")->required();
+    show->callback([&] { command = [&] { runShow(show_spec, out); }; });
+
+    DumpOptions dump_options;
+    std::string dump_format = "json";
+    auto* dump = app.add_subcommand(
+        "dump",
+        "Print the values of selected branches, one line per entry (jagged values as lists):\n"
+        "JSON Lines ({\"entry\": N, \"branch\": value, ...}) or CSV with a header row.\n"
+        "Example: hepflow dump uproot-HZZ.root:events -b 'Muon_P*' NMuon --entries 0:5 "
+        "--format csv");
+    dump->add_option("FILE:TREE", dump_options.spec, "ROOT file and tree path")->required();
+    dump->add_option("-b,--branches", dump_options.branches,
+                     "Branches to print: globs (*, ?, [..]) on the name or the path; "
+                     "default all branches with data");
+    dump->add_option("--entries", dump_options.entries,
+                     "Entry range A:B (B excluded; A: and :B allowed), default all");
+    dump->add_option("--format", dump_format, "json (JSON Lines) or csv")
+        ->check(CLI::IsMember({"json", "csv"}));
+    dump->callback([&] {
+        dump_options.format = dump_format == "csv" ? DumpFormat::Csv : DumpFormat::Json;
+        command = [&] { runDump(dump_options, out); };
+    });
+
+    std::string stats_file;
+    bool stats_json = false;
+    auto* stats = app.add_subcommand(
+        "stats",
+        "Read every branch of every tree (in any directory) and print count, sum, min, max\n"
+        "and the first values, jagged values flattened in entry order. --json gives the\n"
+        "shape of one file's entry in tests/data/expected.json (the JSROOT reference).\n"
+        "Example: hepflow stats uproot-HZZ.root --json");
+    stats->add_option("FILE", stats_file, "ROOT file")->required();
+    stats->add_flag("--json", stats_json, "JSON output instead of a table");
+    stats->callback([&] { command = [&] { runStats(stats_file, stats_json, out); }; });
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+        return app.exit(e, out, err);  // --help, --version
+    } catch (const CLI::ParseError& e) {
+        std::string message = e.what();
+        // CLI11 reports a misspelt command as a missing one; name what was typed instead.
+        if (const auto extra = app.remaining(); app.get_subcommands().empty() && !extra.empty())
+            message = fmt::format("unknown command '{}' (commands: ls, show, dump, stats)",
+                                  extra.front());
+        return reportError(err, "usage error", message + " (see hepflow --help)", kExitUsage);
+    }
+
+    try {
+        std::optional<tbb::global_control> thread_limit;
+        if (threads > 0)
+            thread_limit.emplace(tbb::global_control::max_allowed_parallelism,
+                                 static_cast<std::size_t>(threads));
+        command();
+        out.flush();
+        return 0;
+    } catch (const UsageError& e) {
+        return reportError(err, e.kind(), e.what(), kExitUsage);
+    } catch (const Error& e) {
+        return reportError(err, e.kind(), e.what(), kExitError);
+    } catch (const std::exception& e) {
+        return reportError(err, "internal error", e.what(), kExitError);
+    }
+}
+
+}  // namespace hepflow::cli

@@ -1,0 +1,48 @@
+// The subcommands of the `hepflow` CLI as plain functions over parsed options, so tests
+// call them in-process with a string stream. runCli() parses argv (CLI11), runs one
+// command and turns hepflow::Error into one stderr line and an exit code.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "root/root_file.h"
+
+namespace hepflow::cli {
+
+// Exit codes: 0 success, 1 a hepflow::Error (bad file, unsupported data, ...), 2 bad usage.
+inline constexpr int kExitError = 1;
+inline constexpr int kExitUsage = 2;
+
+// Parses argv and runs one subcommand; never throws.
+int runCli(int argc, char** argv, std::ostream& out, std::ostream& err);
+
+// `hepflow ls FILE`: the key tree, indented by directory.
+void runLs(const std::string& file, std::ostream& out);
+
+// `hepflow show FILE[:TREE]`: per branch type, interpretation, sizes, baskets, compression.
+void runShow(const std::string& spec, std::ostream& out);
+
+enum class DumpFormat { Json, Csv };
+struct DumpOptions {
+    std::string spec;                   // FILE:TREE
+    std::vector<std::string> branches;  // globs on branch name or path; empty = all
+    std::string entries;                // "A:B", ":B", "A:" or "" for all
+    DumpFormat format = DumpFormat::Json;
+};
+// `hepflow dump`: one line per entry, JSON objects (JSON Lines) or CSV rows.
+void runDump(const DumpOptions& options, std::ostream& out);
+
+// `hepflow stats FILE`: statistics of every branch of every tree; JSON with the shape of
+// one file's entry in tests/data/expected.json, or a readable table.
+void runStats(const std::string& file, bool json, std::ostream& out);
+
+// The JSON document of `hepflow stats --json` for an open file. A branch hepflow cannot
+// read gets an "error" member (the message) instead of statistics; the rest carries on.
+nlohmann::json fileStats(const root::RootFile& file);
+
+}  // namespace hepflow::cli

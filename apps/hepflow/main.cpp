@@ -1,0 +1,9 @@
+// Entry point of the `hepflow` command: everything, error reporting included, is in
+// hepflow_cli (cli.cpp) so that tests run the same code in-process.
+#include <iostream>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+    return hepflow::cli::runCli(argc, argv, std::cout, std::cerr);
+}
