@@ -12,6 +12,15 @@ packages=(
   libtbb-dev libfmt-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+# Node.js + npm run JSROOT (tests/tools/rootdump), the independent reader of the cross-check
+# tests. Debian's packages only when no node is installed, or Debian's node without npm: a
+# NodeSource node already ships its own npm, which conflicts with Debian's npm package.
+if ! command -v node >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+elif ! command -v npm >/dev/null 2>&1 &&
+  dpkg-query -W -f='${Version}' nodejs 2>/dev/null | grep -q dfsg; then
+  packages+=(npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

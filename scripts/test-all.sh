@@ -25,7 +25,7 @@ CC=clang CXX=clang++ cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug \
   -DHEPFLOW_SANITIZE=ON -DHEPFLOW_FUZZ=ON -DHEPFLOW_BUILD_BENCH=OFF >/dev/null
 cmake --build build/sanitize -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -LE slow
+  ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -LE "slow|jsroot"
 
 echo "== [3/3] Fuzzing (${fuzz_seconds}s in total)"
 scripts/fuzz.sh build/sanitize "$fuzz_seconds"

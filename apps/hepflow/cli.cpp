@@ -3,12 +3,14 @@
 // error exits 2. CLI11 is confined to this file because it is slow to compile.
 #include <algorithm>
 #include <functional>
+#include <iostream>
 #include <optional>
 #include <ostream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <tbb/global_control.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "common/error.h"
@@ -27,6 +29,7 @@ constexpr const char* kFooter =
     "  hepflow show nano.root:Events              branches, types, sizes, compression\n"
     "  hepflow dump nano.root:Events -b 'Muon_*' --entries 0:10 --format csv\n"
     "  hepflow stats data.root --json             per-branch statistics as JSON\n"
+    "  hepflow copy nano.root:Events small.root -b 'Muon_*' nMuon --compression zstd:5\n"
     "Exit status: 0 success, 1 error reading the input, 2 bad usage.";
 
 // One line, whatever the message holds.
@@ -104,6 +107,44 @@ int runCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     stats->add_flag("--json", stats_json, "JSON output instead of a table");
     stats->callback([&] { command = [&] { runStats(stats_file, stats_json, out); }; });
 
+    CopyOptions copy_options;
+    auto* copy = app.add_subcommand(
+        "copy",
+        "Write (a subset of) one tree into a new ROOT file that ROOT, uproot and JSROOT read.\n"
+        "The tree keeps its directory path and title. Branch names stay, except that array\n"
+        "dimensions are dropped and split collections (Delphes) come out flat, NanoAOD style:\n"
+        "Jet/Jet.PT becomes Jet_PT counted by nJet (the Jet branch, which holds the sizes).\n"
+        "Counted arrays keep their counter (Muon_pt[nMuon]); other one-level jagged branches\n"
+        "get one of their own (vector_int32[nvector_int32]) or, with --jagged vector, all are\n"
+        "std::vector<T>. Doubly jagged branches are vector<vector<T>>, strings char* (or\n"
+        "std::string with --jagged vector), lists of strings vector<string>.\n"
+        "Objects (leaf lists, maps, TRef, TLorentzVector, ...) cannot be written: naming them\n"
+        "fails unless -b leaves them out or --skip-unwritable skips them with a warning.\n"
+        "OUT appears only when the copy is complete (temporary file + rename); an existing\n"
+        "OUT is replaced then, and left untouched when the copy fails.\n"
+        "Example: hepflow copy nano.root:Events muons.root -b 'Muon_*' nMuon --entries 0:1000");
+    copy->add_option("IN[:TREE]", copy_options.input,
+                     "ROOT file, optionally :tree path (needed when it has several trees)")
+        ->required();
+    copy->add_option("OUT", copy_options.output, "ROOT file to write")->required();
+    copy->add_option("-b,--branches", copy_options.branches,
+                     "Branches to copy: globs (*, ?, [..]) on the name or the path; default all");
+    copy->add_option("--entries", copy_options.entries,
+                     "Entry range A:B (B excluded; A: and :B allowed), default all");
+    copy->add_option("--compression", copy_options.compression,
+                     "zstd[:1-9], lz4[:1-9], lzma[:1-9], zlib[:1-9] (presets 5, 4, 7, 1), none, or "
+                     "a ROOT setting like 505; default: the input file's setting");
+    copy->add_option("--jagged", copy_options.jagged,
+                     "Layout of one-level jagged branches: counted (default) or vector")
+        ->check(CLI::IsMember({"counted", "vector"}));
+    copy->add_flag("--skip-unwritable", copy_options.skip_unwritable,
+                   "Copy what can be written and warn about the branches left out");
+    copy->callback([&] {
+        // In-process callers (tests) pass their own stream: progress is for a person watching.
+        copy_options.progress = &err == &std::cerr && isatty(STDERR_FILENO) == 1;
+        command = [&] { runCopy(copy_options, out, err); };
+    });
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -112,7 +153,7 @@ int runCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
         std::string message = e.what();
         // CLI11 reports a misspelt command as a missing one; name what was typed instead.
         if (const auto extra = app.remaining(); app.get_subcommands().empty() && !extra.empty())
-            message = fmt::format("unknown command '{}' (commands: ls, show, dump, stats)",
+            message = fmt::format("unknown command '{}' (commands: ls, show, dump, stats, copy)",
                                   extra.front());
         return reportError(err, "usage error", message + " (see hepflow --help)", kExitUsage);
     }

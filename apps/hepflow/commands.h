@@ -37,6 +37,21 @@ struct DumpOptions {
 // `hepflow dump`: one line per entry, JSON objects (JSON Lines) or CSV rows.
 void runDump(const DumpOptions& options, std::ostream& out);
 
+struct CopyOptions {
+    std::string input;                  // FILE or FILE:TREE (the file's only tree when omitted)
+    std::string output;                 // the ROOT file to write (replaced only on success)
+    std::vector<std::string> branches;  // globs on branch name or path; empty = all
+    std::string entries;                // "A:B", ":B", "A:" or "" for all
+    std::string compression;            // "zstd:5", "lz4", "none", "505"; "" = as the input
+    std::string jagged = "counted";     // one-level jagged columns: "counted" or "vector"
+    bool skip_unwritable = false;       // warn about branches that cannot be written, not fail
+    bool progress = false;              // a progress line on `err` (for a terminal)
+};
+// `hepflow copy`: rewrites the selected branches of one tree into a new file (written under a
+// temporary name, renamed when complete), flattening split collections NanoAOD style. Prints
+// one summary line on `out`; warnings and progress go to `err`.
+void runCopy(const CopyOptions& options, std::ostream& out, std::ostream& err);
+
 // `hepflow stats FILE`: statistics of every branch of every tree; JSON with the shape of
 // one file's entry in tests/data/expected.json, or a readable table.
 void runStats(const std::string& file, bool json, std::ostream& out);

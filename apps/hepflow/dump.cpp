@@ -1,7 +1,6 @@
 // `hepflow dump FILE:TREE`: the values of the selected branches, one line per entry, as JSON
 // Lines or CSV. Entries are read in bounded chunks so a large tree streams through memory.
 #include <algorithm>
-#include <charconv>
 #include <limits>
 #include <map>
 #include <ostream>
@@ -16,33 +15,6 @@ namespace {
 
 // Entries per read: enough to amortise a vectored read, small enough for wide trees.
 constexpr std::int64_t kEntriesPerChunk = 10000;
-
-struct EntryRange {
-    std::int64_t begin = 0;
-    std::int64_t end = -1;  // -1: to the last entry
-};
-
-std::int64_t parseEntry(std::string_view text, std::string_view whole) {
-    std::int64_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || value < 0)
-        throw UsageError(
-            fmt::format("--entries '{}': expected A:B with entry numbers >= 0", whole));
-    return value;
-}
-
-EntryRange parseEntries(std::string_view text) {
-    EntryRange range;
-    if (text.empty()) return range;
-    const auto colon = text.find(':');
-    if (colon == std::string_view::npos)
-        throw UsageError(fmt::format("--entries '{}': expected A:B, A: or :B", text));
-    if (colon > 0) range.begin = parseEntry(text.substr(0, colon), text);
-    if (colon + 1 < text.size()) range.end = parseEntry(text.substr(colon + 1), text);
-    if (range.end >= 0 && range.end < range.begin)
-        throw UsageError(fmt::format("--entries '{}': the end is before the start", text));
-    return range;
-}
 
 std::vector<const root::TBranch*> selectBranches(const root::Tree& tree,
                                                  const std::vector<std::string>& globs) {
@@ -108,7 +80,7 @@ void runDump(const DumpOptions& options, std::ostream& out) {
     const auto [file_name, tree_path] = parseFileSpec(options.spec);
     if (tree_path.empty())
         throw UsageError(fmt::format("dump needs FILE:TREE, got '{}'", options.spec));
-    const auto range = parseEntries(options.entries);
+    const auto range = parseEntryRange(options.entries);
     const auto file = root::RootFile::open(file_name);
     const auto tree = root::Tree::open(*file, tree_path);
     const auto branches = selectBranches(*tree, options.branches);

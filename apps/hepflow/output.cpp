@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <filesystem>
 #include <ostream>
 
 #include <fmt/format.h>
 
+#include "common/error.h"
 #include "root/compression/compression.h"
 
 namespace hepflow::cli {
@@ -25,6 +27,32 @@ FileSpec parseFileSpec(std::string_view text) {
     const auto colon = text.rfind(':');
     if (colon == std::string_view::npos || colon <= path_start) return {std::string(text), {}};
     return {std::string(text.substr(0, colon)), std::string(text.substr(colon + 1))};
+}
+
+namespace {
+
+std::int64_t parseEntry(std::string_view text, std::string_view whole) {
+    std::int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < 0)
+        throw UsageError(
+            fmt::format("--entries '{}': expected A:B with entry numbers >= 0", whole));
+    return value;
+}
+
+}  // namespace
+
+EntryRange parseEntryRange(std::string_view text) {
+    EntryRange range;
+    if (text.empty()) return range;
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos)
+        throw UsageError(fmt::format("--entries '{}': expected A:B, A: or :B", text));
+    if (colon > 0) range.begin = parseEntry(text.substr(0, colon), text);
+    if (colon + 1 < text.size()) range.end = parseEntry(text.substr(colon + 1), text);
+    if (range.end >= 0 && range.end < range.begin)
+        throw UsageError(fmt::format("--entries '{}': the end is before the start", text));
+    return range;
 }
 
 bool isTreeClass(std::string_view class_name) {

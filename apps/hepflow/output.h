@@ -27,6 +27,14 @@ struct FileSpec {
 };
 FileSpec parseFileSpec(std::string_view text);
 
+// `--entries A:B` of dump and copy: B excluded; "A:", ":B" and "" (all) allowed. Throws
+// UsageError for anything else, negative numbers or B < A.
+struct EntryRange {
+    std::int64_t begin = 0;
+    std::int64_t end = -1;  // -1: to the last entry
+};
+EntryRange parseEntryRange(std::string_view text);
+
 bool isTreeClass(std::string_view class_name);
 // Every TTree/TNtuple key of the file, in any directory, in key order.
 std::vector<root::RootFile::KeyEntry> treeKeys(const root::RootFile& file);

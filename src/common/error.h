@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace hepflow {
@@ -100,6 +101,16 @@ public:
     using ErrorOfKind::ErrorOfKind;
     const char* kind() const noexcept override { return "internal error"; }
 };
+
+// Throws an E (FormatError, IoError, ...) carrying whatever context the thrower knows; empty
+// file/object and a missing offset are left for outer layers to fill in (see Error::at).
+template <class E>
+[[noreturn]] void throwAt(std::string message, std::string_view file, std::string_view object = {},
+                          std::optional<std::uint64_t> offset = std::nullopt) {
+    E error(std::move(message));
+    error.at(file, object, offset);
+    throw error;
+}
 
 [[noreturn]] void throwInternal(const char* condition, const char* why, const char* file, int line);
 

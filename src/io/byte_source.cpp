@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
-#include "io/detail/throw_at.h"
 #include "io/local_file_source.h"
 
 namespace hepflow::io {
@@ -20,10 +19,9 @@ namespace hepflow::io {
 void ByteSource::checkRange(ReadRange range) const {
     const std::uint64_t file_size = size();
     if (range.length > file_size || range.offset > file_size - range.length) {
-        detail::throwAt<IoError>(
-            fmt::format("read past end of file (offset {}, length {}, file size {})", range.offset,
-                        range.length, file_size),
-            url(), range.offset);
+        throwAt<IoError>(fmt::format("read past end of file (offset {}, length {}, file size {})",
+                                     range.offset, range.length, file_size),
+                         url(), {}, range.offset);
     }
 }
 
@@ -142,11 +140,11 @@ std::string filePathOfUrl(const std::string& url) {
         const std::size_t slash = rest.find('/');
         const std::string_view host = rest.substr(0, slash);
         if (!host.empty() && asciiLower(host) != "localhost") {
-            detail::throwAt<UnsupportedError>(
+            throwAt<UnsupportedError>(
                 fmt::format("file URL on another host '{}' (use a local path)", host), url);
         }
         if (slash == std::string_view::npos) {
-            detail::throwAt<UsageError>("file URL without a path", url);
+            throwAt<UsageError>("file URL without a path", url);
         }
         rest.remove_prefix(slash);
     }
@@ -161,10 +159,9 @@ std::string filePathOfUrl(const std::string& url) {
         const int low = i + 2 < rest.size() ? hexValue(rest[i + 2]) : -1;
         if (high < 0 || low < 0 || (high == 0 && low == 0)) {
             // rest is a suffix of url, so this is the position in what the user typed.
-            detail::throwAt<UsageError>(
-                fmt::format("malformed %-escape at character {} of file URL",
-                            url.size() - rest.size() + i),
-                url);
+            throwAt<UsageError>(fmt::format("malformed %-escape at character {} of file URL",
+                                            url.size() - rest.size() + i),
+                                url);
         }
         path.push_back(static_cast<char>(high * 16 + low));
         i += 2;
@@ -180,7 +177,7 @@ std::unique_ptr<ByteSource> openSource(const std::string& url) {
     const bool is_file_url = scheme ? *scheme == "file" : asciiLower(url).starts_with("file:/");
     if (is_file_url) return std::make_unique<LocalFileSource>(filePathOfUrl(url), url);
     if (scheme) {
-        detail::throwAt<UnsupportedError>(
+        throwAt<UnsupportedError>(
             fmt::format("URL scheme '{}' is not supported yet (only local paths and "
                         "file:// URLs are)",
                         *scheme),

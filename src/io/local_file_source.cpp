@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "common/error.h"
-#include "io/detail/throw_at.h"
 
 namespace hepflow::io {
 
@@ -35,19 +34,18 @@ LocalFileSource::LocalFileSource(std::string path, std::string url)
         fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     } while (fd_ < 0 && errno == EINTR);
     if (fd_ < 0) {
-        detail::throwAt<IoError>(fmt::format("cannot open '{}': {}", path_, systemError(errno)),
-                                 url_);
+        throwAt<IoError>(fmt::format("cannot open '{}': {}", path_, systemError(errno)), url_);
     }
     struct stat info {};
     if (::fstat(fd_, &info) != 0) {
         const int error_number = errno;
         ::close(fd_);
-        detail::throwAt<IoError>(
-            fmt::format("cannot stat '{}': {}", path_, systemError(error_number)), url_);
+        throwAt<IoError>(fmt::format("cannot stat '{}': {}", path_, systemError(error_number)),
+                         url_);
     }
     if (!S_ISREG(info.st_mode)) {
         ::close(fd_);
-        detail::throwAt<IoError>(fmt::format("'{}' is not a regular file", path_), url_);
+        throwAt<IoError>(fmt::format("'{}' is not a regular file", path_), url_);
     }
     size_ = static_cast<std::uint64_t>(info.st_size);
 }
@@ -64,17 +62,16 @@ void LocalFileSource::readAt(ReadRange range, std::span<std::byte> out) {
         const ssize_t got = ::pread(fd_, out.data() + done, want, position);
         if (got < 0) {
             if (errno == EINTR) continue;
-            detail::throwAt<IoError>(
-                fmt::format("cannot read '{}' (offset {}, length {}): {}", path_, range.offset,
-                            range.length, systemError(errno)),
-                url_, range.offset + done);
+            throwAt<IoError>(fmt::format("cannot read '{}' (offset {}, length {}): {}", path_,
+                                         range.offset, range.length, systemError(errno)),
+                             url_, {}, range.offset + done);
         }
         if (got == 0) {
-            detail::throwAt<IoError>(
+            throwAt<IoError>(
                 fmt::format("unexpected end of file reading '{}' (offset {}, length {}): got {} "
                             "bytes; the file shrank after it was opened",
                             path_, range.offset, range.length, done),
-                url_, range.offset + done);
+                url_, {}, range.offset + done);
         }
         done += static_cast<std::size_t>(got);
     }

@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
-#include "io/detail/throw_at.h"
 
 namespace hepflow::io {
 
@@ -18,10 +17,9 @@ std::vector<CoalescedRead> coalesceRanges(std::span<const ReadRange> ranges,
     for (std::size_t i = 0; i < ranges.size(); ++i) {
         const ReadRange& r = ranges[i];
         if (rangeOverflows(r)) {
-            detail::throwAt<IoError>(
-                fmt::format("invalid read range: offset {} + length {} overflows", r.offset,
-                            r.length),
-                {}, r.offset);
+            throwAt<IoError>(fmt::format("invalid read range: offset {} + length {} overflows",
+                                         r.offset, r.length),
+                             {}, {}, r.offset);
         }
         if (r.length > 0) order.push_back(i);
     }

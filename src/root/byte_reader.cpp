@@ -40,7 +40,7 @@ std::span<const std::byte> ByteReader::readBytes(std::size_t count) {
 
 std::string ByteReader::readTString() {
     std::size_t length = read<std::uint8_t>();
-    if (length == 255) length = read<std::uint32_t>();
+    if (length == kLongStringMarker) length = read<std::uint32_t>();
     auto bytes = readBytes(length);
     return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
@@ -177,14 +177,17 @@ void ByteReader::addContext(Error& error, std::size_t position) const {
     }
 }
 
-void ByteReader::fail(std::string_view message) const {
-    failAt(pos_, message);
+NestingGuard::NestingGuard(int& depth, int max_depth, const ByteReader& reader,
+                           std::string_view what)
+    : depth_(depth) {
+    if (++depth_ > max_depth) {
+        --depth_;
+        reader.fail(fmt::format("{} nested more than {} levels deep", what, max_depth));
+    }
 }
 
-void ByteReader::failAt(std::size_t position, std::string_view message) const {
-    FormatError error{std::string(message)};
-    addContext(error, position);
-    throw error;
+void ByteReader::fail(std::string_view message) const {
+    failAt(pos_, message);
 }
 
 void ByteReader::failShort(std::size_t count) const {

@@ -26,6 +26,8 @@ inline constexpr std::uint32_t kClassMask = 0x80000000;
 inline constexpr std::uint32_t kMapOffset = 2;
 inline constexpr std::uint16_t kStreamedMemberWise = 0x4000;
 inline constexpr std::uint32_t kIsReferenced = 0x00000010;
+// TString (and TLeafC) length prefix: one byte, or this marker followed by a uint32 length.
+inline constexpr std::uint8_t kLongStringMarker = 255;
 
 // Where the bytes of a reader came from, for error messages.
 struct ByteOrigin {
@@ -60,6 +62,20 @@ class ByteReader;
 // Returns nullptr only for classes it deliberately skips (the caller then skips by count).
 using ObjectFactory = RootObjectPtr (*)(std::string_view class_name, ByteReader& reader);
 
+// Counts how deep a recursive streamer is on this thread (in the caller's own thread_local
+// counter) and throws FormatError at the reader's position past `max_depth`, so that a corrupt
+// record cannot recurse until the stack runs out. `what` names the nested things in the message.
+class NestingGuard {
+public:
+    NestingGuard(int& depth, int max_depth, const ByteReader& reader, std::string_view what);
+    ~NestingGuard() { --depth_; }
+    NestingGuard(const NestingGuard&) = delete;
+    NestingGuard& operator=(const NestingGuard&) = delete;
+
+private:
+    int& depth_;
+};
+
 class ByteReader {
 public:
     ByteReader(std::span<const std::byte> data, ByteOrigin origin);
@@ -91,7 +107,7 @@ public:
     // A view of the next `count` bytes; valid as long as the underlying buffer.
     std::span<const std::byte> readBytes(std::size_t count);
 
-    // TString encoding: 1-byte length (<255) or 0xFF + uint32 length, then the bytes.
+    // TString encoding: 1-byte length, or kLongStringMarker + uint32 length, then the bytes.
     std::string readTString();
     // NUL-terminated string (class names after a new-class tag).
     std::string readCString();
@@ -108,9 +124,16 @@ public:
     // class, or a back-reference to an object already read from this buffer.
     RootObjectPtr readObjectAny(ObjectFactory factory);
 
-    // Throws FormatError at the current (or given) position with this reader's context.
+    // Throws FormatError at the current position with this reader's context.
     [[noreturn]] void fail(std::string_view message) const;
-    [[noreturn]] void failAt(std::size_t position, std::string_view message) const;
+    // Throws E at `position` with this reader's context: FormatError for corrupt bytes,
+    // UnsupportedError for valid ROOT that hepflow does not decode.
+    template <class E = FormatError>
+    [[noreturn]] void failAt(std::size_t position, std::string_view message) const {
+        E error{std::string(message)};
+        addContext(error, position);
+        throw error;
+    }
     // Decorates an error thrown while decoding this buffer with file/object/offset.
     void addContext(Error& error, std::size_t position) const;
 

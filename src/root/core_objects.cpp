@@ -17,24 +17,17 @@ constexpr std::int16_t kTListFirstVersionWithOptions = 4;
 constexpr std::int16_t kTListFirstVersionWithLongOptions = 5;
 constexpr std::int16_t kCollectionFirstVersionWithTObject = 3;
 constexpr std::int16_t kCollectionFirstVersionWithName = 2;
-constexpr std::uint8_t kLongStringMarker = 255;
 // Collections inside collections deeper than this are a corrupt (or hostile) file; the limit
 // keeps the recursion of streamCoreObject far from the stack's end.
 constexpr int kMaxNestingDepth = 100;
 thread_local int nesting_depth = 0;
 
-class NestingGuard {
-public:
-    explicit NestingGuard(const ByteReader& reader) {
-        if (++nesting_depth > kMaxNestingDepth) {
-            --nesting_depth;
-            reader.fail(fmt::format("objects nested more than {} levels deep", kMaxNestingDepth));
-        }
-    }
-    ~NestingGuard() { --nesting_depth; }
-    NestingGuard(const NestingGuard&) = delete;
-    NestingGuard& operator=(const NestingGuard&) = delete;
-};
+// The TCollection members every collection starts with: its TObject (from version 3) and
+// fName (from version 2).
+void readCollectionBase(ByteReader& reader, const VersionHeader& header, std::string& name) {
+    if (header.version >= kCollectionFirstVersionWithTObject) reader.readTObject();
+    if (header.version >= kCollectionFirstVersionWithName) name = reader.readTString();
+}
 
 std::size_t readItemCount(ByteReader& reader, std::size_t min_item_size,
                           std::string_view class_name) {
@@ -68,8 +61,7 @@ std::shared_ptr<TObjArray> readTObjArray(ByteReader& reader, ObjectFactory items
     const VersionHeader header = reader.readVersion();
     auto array = std::make_shared<TObjArray>();
     array->class_name = "TObjArray";
-    if (header.version >= kCollectionFirstVersionWithTObject) reader.readTObject();
-    if (header.version >= kCollectionFirstVersionWithName) array->name = reader.readTString();
+    readCollectionBase(reader, header, array->name);
     const std::size_t count = readItemCount(reader, kMinObjectPointerSize, "TObjArray");
     (void)reader.read<std::int32_t>();  // fLowerBound
     array->items.reserve(count);
@@ -82,8 +74,7 @@ std::shared_ptr<TList> readTList(ByteReader& reader, ObjectFactory items) {
     const VersionHeader header = reader.readVersion();
     auto list = std::make_shared<TList>();
     list->class_name = "TList";
-    if (header.version >= kCollectionFirstVersionWithTObject) reader.readTObject();
-    if (header.version >= kCollectionFirstVersionWithName) list->name = reader.readTString();
+    readCollectionBase(reader, header, list->name);
     const bool has_options = header.version >= kTListFirstVersionWithOptions;
     const std::size_t count =
         readItemCount(reader, kMinObjectPointerSize + (has_options ? 1 : 0), "TList");
@@ -102,7 +93,7 @@ std::shared_ptr<TList> readTList(ByteReader& reader, ObjectFactory items) {
 }
 
 RootObjectPtr streamCoreObject(std::string_view class_name, ByteReader& reader) {
-    const NestingGuard guard(reader);
+    const NestingGuard guard(nesting_depth, kMaxNestingDepth, reader, "objects");
     if (class_name == "TNamed") return std::make_shared<TNamed>(readTNamedBody(reader));
     if (class_name == "TObjArray") return readTObjArray(reader, streamCoreObject);
     if (class_name == "TList" || class_name == "THashList") {

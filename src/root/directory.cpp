@@ -151,15 +151,9 @@ private:
         Key list_key;
         {
             ByteReader reader(record, ByteOrigin{file_.url(), object, header.fSeekKeys});
-            list_key = readKeyHeader(reader);
-            if (list_key.fSeekKey != header.fSeekKeys)
-                reader.failAt(0, fmt::format("the keys list key says it is at byte {}, but it "
-                                             "is at byte {} (fSeekKeys)",
-                                             list_key.fSeekKey, header.fSeekKeys));
-            if (static_cast<std::uint64_t>(list_key.fNbytes) > nbytes)
-                reader.failAt(0, fmt::format("the keys list record is {} bytes (fNbytes) but "
-                                             "the directory says {} (fNbytesKeys)",
-                                             list_key.fNbytes, nbytes));
+            list_key =
+                readPointedKey(reader, RecordPointer{header.fSeekKeys, nbytes, "keys list",
+                                                     "the directory", "fSeekKeys", "fNbytesKeys"});
         }
         record.resize(static_cast<std::size_t>(list_key.fNbytes));
         const RootFile::Payload payload = file_.decodePayload(std::move(record), list_key, object);
@@ -205,12 +199,9 @@ private:
         return dir;
     }
 
-    // Error::at returns Error&, so the error is thrown by name to keep its type.
     [[noreturn]] void fail(std::string_view object, std::uint64_t offset,
                            std::string message) const {
-        FormatError error(std::move(message));
-        error.at(file_.url(), printableName(object), offset);
-        throw error;
+        throwAt<FormatError>(std::move(message), file_.url(), printableName(object), offset);
     }
 
     const RootFile& file_;

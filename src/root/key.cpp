@@ -24,7 +24,7 @@ std::string printableName(std::string_view name, std::string_view empty) {
     return out;
 }
 
-Key readKeyHeader(ByteReader& reader) {
+Key readKeyHeader(ByteReader& reader, KeyCheck check) {
     const std::size_t start = reader.position();
     Key key;
     key.fNbytes = reader.read<std::int32_t>();
@@ -42,7 +42,8 @@ Key readKeyHeader(ByteReader& reader) {
         seek_key = reader.read<std::int32_t>();
         seek_pdir = reader.read<std::int32_t>();
     }
-    if (key.fNbytes < 0)
+    const bool strict = check == KeyCheck::Strict;
+    if (strict && key.fNbytes < 0)
         reader.failAt(start,
                       fmt::format("key with negative fNbytes {} (a deleted record)", key.fNbytes));
     if (seek_key < 0 || seek_pdir < 0)
@@ -60,12 +61,27 @@ Key readKeyHeader(ByteReader& reader) {
     if (key.fKeylen < 0 || static_cast<std::size_t>(key.fKeylen) < header_bytes)
         reader.failAt(start, fmt::format("key '{}' has fKeylen {} but its header takes {} bytes",
                                          printableName(key.fName), key.fKeylen, header_bytes));
-    if (key.fNbytes < key.fKeylen)
+    if (strict && key.fNbytes < key.fKeylen)
         reader.failAt(start, fmt::format("key '{}' has fNbytes {} smaller than fKeylen {}",
                                          printableName(key.fName), key.fNbytes, key.fKeylen));
     if (key.fObjlen < 0)
         reader.failAt(start, fmt::format("key '{}' has negative fObjlen {}",
                                          printableName(key.fName), key.fObjlen));
+    return key;
+}
+
+Key readPointedKey(ByteReader& reader, const RecordPointer& pointer) {
+    const std::size_t start = reader.position();
+    Key key = readKeyHeader(reader);
+    if (key.fSeekKey != pointer.seek)
+        reader.failAt(start,
+                      fmt::format("the {} key says it is at byte {}, but it is at byte {} "
+                                  "({})",
+                                  pointer.record, key.fSeekKey, pointer.seek, pointer.seek_field));
+    if (static_cast<std::uint64_t>(key.fNbytes) > pointer.nbytes)
+        reader.failAt(start, fmt::format("the {} record is {} bytes (fNbytes) but {} says {} ({})",
+                                         pointer.record, key.fNbytes, pointer.owner, pointer.nbytes,
+                                         pointer.nbytes_field));
     return key;
 }
 

@@ -45,11 +45,35 @@ struct Key {
 // become `empty`.
 std::string printableName(std::string_view name, std::string_view empty = "");
 
+// Which size checks a key header must pass besides the common ones.
+enum class KeyCheck {
+    // The key of a record on disk: fNbytes >= fKeylen (a negative fNbytes is a deleted record).
+    Strict,
+    // The key of a basket inside a TTree record (ROOT-FORMAT.md 7.4): fNbytes is 0 and fObjlen
+    // a capacity, so fNbytes is not checked.
+    Embedded,
+};
+
 // Parses a key header at the reader's position, small or big per fVersion > 1000, and leaves
 // the reader just after fTitle (for TBasket keys the basket header follows; it is part of
-// fKeylen). Checks: fNbytes >= fKeylen (a negative fNbytes is a deleted record, a gap),
-// fKeylen covers the fixed part and the three strings, fObjlen >= 0, seeks non-negative.
-// Throws FormatError with the reader's file and the offset of the key.
-Key readKeyHeader(ByteReader& reader);
+// fKeylen). Checks: fKeylen covers the fixed part and the three strings, fObjlen >= 0, seeks
+// non-negative, and for KeyCheck::Strict fNbytes >= fKeylen. Throws FormatError with the
+// reader's file and the offset of the key.
+Key readKeyHeader(ByteReader& reader, KeyCheck check = KeyCheck::Strict);
+
+// A record that a file header or directory points to with a (seek, nbytes) pair, and the names
+// error messages give them.
+struct RecordPointer {
+    std::uint64_t seek = 0;
+    std::uint64_t nbytes = 0;
+    std::string_view record;        // "keys list", "StreamerInfo"
+    std::string_view owner;         // who holds the pointer: "the directory", "the file header"
+    std::string_view seek_field;    // "fSeekKeys"
+    std::string_view nbytes_field;  // "fNbytesKeys"
+};
+
+// readKeyHeader on a record read at pointer.seek, which must also say it is at pointer.seek
+// and be at most pointer.nbytes long. Throws FormatError at the record's start.
+Key readPointedKey(ByteReader& reader, const RecordPointer& pointer);
 
 }  // namespace hepflow::root

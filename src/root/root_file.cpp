@@ -17,46 +17,6 @@ namespace {
 constexpr std::uint64_t kInitialReadSize = 4096;
 constexpr std::string_view kStreamerInfoObject = "StreamerInfo";
 
-// Error::at returns Error&, so the error is thrown by name to keep its type.
-template <class E>
-[[noreturn]] void throwWithFile(std::string message, std::string_view file,
-                                std::string_view object = {},
-                                std::optional<std::uint64_t> offset = std::nullopt) {
-    E error(std::move(message));
-    error.at(file, object, offset);
-    throw error;
-}
-
-// Sum of the uncompressed sizes that a compressed payload's block headers claim, so that a
-// corrupt fObjlen is caught before fObjlen bytes are allocated. Stops once `limit` is passed;
-// throws on a header that does not fit (decompressPayload repeats all checks in detail).
-std::uint64_t claimedUncompressedSize(std::span<const std::byte> payload, std::uint64_t limit,
-                                      const ByteOrigin& origin) {
-    const auto size24 = [&payload](std::size_t at) {
-        return std::to_integer<std::uint64_t>(payload[at]) |
-               (std::to_integer<std::uint64_t>(payload[at + 1]) << 8) |
-               (std::to_integer<std::uint64_t>(payload[at + 2]) << 16);
-    };
-    std::uint64_t total = 0;
-    std::size_t position = 0;
-    while (position < payload.size() && total <= limit) {
-        if (payload.size() - position < kCompressionBlockHeaderSize) {
-            FormatError error(
-                fmt::format("compressed payload ends inside a block header ({} of "
-                            "{} bytes)",
-                            payload.size() - position, kCompressionBlockHeaderSize));
-            error.at(origin.file, origin.object, origin.file_offset + position);
-            throw error;
-        }
-        const std::uint64_t compressed = size24(position + 3);
-        total += size24(position + 6);
-        position += kCompressionBlockHeaderSize;
-        if (compressed > payload.size() - position) break;  // decompressPayload reports it
-        position += static_cast<std::size_t>(compressed);
-    }
-    return total;
-}
-
 // Splits "a/b/name;2" into directory components, name and cycle (-1 when absent).
 struct ParsedPath {
     std::vector<std::string_view> directories;
@@ -140,7 +100,7 @@ const Key& RootFile::findKey(std::string_view path) const {
     for (const std::string_view component : parsed.directories) {
         const Directory* sub = dir->subdirectory(component);
         if (sub == nullptr)
-            throwWithFile<UsageError>(
+            throwAt<UsageError>(
                 fmt::format("no directory '{}' in '{}' (looking up '{}'; available: {})",
                             printableName(component), printableName(dir->path(), "/"),
                             printableName(path), listNames(*dir)),
@@ -157,10 +117,9 @@ const Key& RootFile::findKey(std::string_view path) const {
     if (key == nullptr) {
         const std::string what = parsed.cycle >= 0 ? fmt::format("{};{}", parsed.name, parsed.cycle)
                                                    : std::string(parsed.name);
-        throwWithFile<UsageError>(
-            fmt::format("no key '{}' in '{}' (available: {})", printableName(what),
-                        printableName(dir->path(), "/"), listNames(*dir)),
-            url_);
+        throwAt<UsageError>(fmt::format("no key '{}' in '{}' (available: {})", printableName(what),
+                                        printableName(dir->path(), "/"), listNames(*dir)),
+                            url_);
     }
     return *key;
 }
@@ -169,7 +128,7 @@ RootFile::Payload RootFile::readPayload(const Key& key, std::string_view object_
     const auto nbytes = static_cast<std::uint64_t>(key.fNbytes);
     if (key.fSeekKey < static_cast<std::uint64_t>(header_.fBEGIN) || key.fSeekKey > header_.fEND ||
         nbytes > header_.fEND - key.fSeekKey)
-        throwWithFile<FormatError>(
+        throwAt<FormatError>(
             fmt::format("the record of '{}' (byte {}, {} bytes: fSeekKey, fNbytes) lies outside "
                         "the file's {} bytes (fEND)",
                         printableName(object_path), key.fSeekKey, nbytes, header_.fEND),
@@ -216,14 +175,15 @@ RootFile::Payload RootFile::decodePayload(std::vector<std::byte> record, const K
         return payload;
     }
     const auto objlen = static_cast<std::uint64_t>(key.fObjlen);
-    const std::uint64_t claimed = claimedUncompressedSize(stored_bytes, objlen, payload.origin);
-    if (claimed < objlen)
-        throwWithFile<FormatError>(fmt::format("compressed blocks inflate to at most {} bytes, "
-                                               "but the key says {} (fObjlen)",
-                                               claimed, objlen),
-                                   url_, object, key.fSeekKey + keylen);
-    payload.bytes.resize(static_cast<std::size_t>(objlen));
     try {
+        const std::uint64_t claimed =
+            declaredUncompressedSize(stored_bytes, objlen, key.fSeekKey + keylen);
+        if (claimed < objlen)
+            throwAt<FormatError>(fmt::format("compressed blocks inflate to at most {} bytes, "
+                                             "but the key says {} (fObjlen)",
+                                             claimed, objlen),
+                                 url_, object, key.fSeekKey + keylen);
+        payload.bytes.resize(static_cast<std::size_t>(objlen));
         decompressPayload(stored_bytes, payload.bytes, key.fSeekKey + keylen);
     } catch (Error& error) {
         error.at(url_, object);
@@ -240,7 +200,7 @@ void RootFile::loadStreamerRecord() const {
     if (header_.fSeekInfo < static_cast<std::uint64_t>(header_.fBEGIN) ||
         header_.fSeekInfo > header_.fEND || nbytes > header_.fEND - header_.fSeekInfo ||
         nbytes == 0)
-        throwWithFile<FormatError>(
+        throwAt<FormatError>(
             fmt::format("the StreamerInfo record (byte {}, {} bytes: fSeekInfo, fNbytesInfo) lies "
                         "outside the file's {} bytes (fEND)",
                         header_.fSeekInfo, nbytes, header_.fEND),
@@ -248,16 +208,9 @@ void RootFile::loadStreamerRecord() const {
     std::vector<std::byte> record = source_->read(header_.fSeekInfo, nbytes);
     ByteReader reader(record,
                       ByteOrigin{url_, std::string(kStreamerInfoObject), header_.fSeekInfo});
-    Key key = readKeyHeader(reader);
-    if (key.fSeekKey != header_.fSeekInfo)
-        reader.failAt(0, fmt::format("the StreamerInfo key says it is at byte {}, but it is at "
-                                     "byte {} (fSeekInfo)",
-                                     key.fSeekKey, header_.fSeekInfo));
-    if (static_cast<std::uint64_t>(key.fNbytes) > nbytes)
-        reader.failAt(0, fmt::format("the StreamerInfo record is {} bytes (fNbytes) but the file "
-                                     "header says {} (fNbytesInfo)",
-                                     key.fNbytes, nbytes));
-    streamer_key_ = std::move(key);
+    streamer_key_ =
+        readPointedKey(reader, RecordPointer{header_.fSeekInfo, nbytes, "StreamerInfo",
+                                             "the file header", "fSeekInfo", "fNbytesInfo"});
     streamer_record_ = std::move(record);
 }
 

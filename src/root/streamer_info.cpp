@@ -104,7 +104,7 @@ void readElementBase(ByteReader& reader, StreamerElement& element) {
 
 }  // namespace
 
-std::optional<FloatRange> parseFloatRange(std::string_view title) {
+std::optional<FloatRangeSpec> parseFloatRangeSpec(std::string_view title) {
     auto left = title.find('[');
     if (left == std::string_view::npos) return std::nullopt;
     auto right = title.find(']', left);
@@ -119,25 +119,36 @@ std::optional<FloatRange> parseFloatRange(std::string_view title) {
         comma = title.find(',', left);
         if (comma == std::string_view::npos || comma > right) return std::nullopt;
     }
-    FloatRange range;
-    range.nbits = kDefaultRangeBits;
+    FloatRangeSpec spec;
+    spec.nbits = kDefaultRangeBits;
     const auto comma2 = title.find(',', comma + 1);
     if (comma2 != std::string_view::npos && comma2 < right) {
         const std::string_view bits = trimSpaces(title.substr(comma2 + 1, right - comma2 - 1));
         int parsed = kDefaultRangeBits;
         std::from_chars(bits.data(), bits.data() + bits.size(), parsed);
-        if (parsed >= kMinRangeBits && parsed <= kDefaultRangeBits) range.nbits = parsed;
+        if (parsed >= kMinRangeBits && parsed <= kDefaultRangeBits) spec.nbits = parsed;
         right = comma2;
     }
-    range.xmin = parseRangeBound(title.substr(left + 1, comma - left - 1));
-    range.xmax = parseRangeBound(title.substr(comma + 1, right - comma - 1));
-    const double steps = range.nbits < kDefaultRangeBits
-                             ? static_cast<double>(std::uint64_t{1} << range.nbits)
-                             : static_cast<double>(UINT32_MAX);
-    if (range.xmin < range.xmax) range.factor = steps / (range.xmax - range.xmin);
+    spec.xmin = parseRangeBound(title.substr(left + 1, comma - left - 1));
+    spec.xmax = parseRangeBound(title.substr(comma + 1, right - comma - 1));
+    return spec;
+}
+
+std::optional<FloatRange> parseFloatRange(std::string_view title) {
+    const auto spec = parseFloatRangeSpec(title);
+    if (!spec) return std::nullopt;
+    FloatRange range{spec->xmin, spec->xmax, 0, spec->nbits};
+    if (range.xmin < range.xmax)
+        range.factor = floatRangeFactor(range.xmin, range.xmax, range.nbits);
     if (range.xmin >= range.xmax && range.nbits < kMaxTruncatedMantissaBits)
         range.xmin = range.nbits + 0.1;
     return range;
+}
+
+double floatRangeFactor(double xmin, double xmax, int nbits) {
+    const double steps = nbits < kDefaultRangeBits ? static_cast<double>(std::uint64_t{1} << nbits)
+                                                   : static_cast<double>(UINT32_MAX);
+    return steps / (xmax - xmin);
 }
 
 StreamerElement readStreamerElement(std::string_view element_class, ByteReader& reader) {
@@ -178,9 +189,8 @@ StreamerElement readStreamerElement(std::string_view element_class, ByteReader& 
 std::shared_ptr<StreamerInfo> readStreamerInfo(ByteReader& reader) {
     const VersionHeader header = reader.readVersion();
     if (header.version < kStreamerInfoFirstSupportedVersion) {
-        UnsupportedError error(fmt::format("TStreamerInfo version {}", header.version));
-        reader.addContext(error, header.start);
-        throw error;
+        reader.failAt<UnsupportedError>(header.start,
+                                        fmt::format("TStreamerInfo version {}", header.version));
     }
     auto info = std::make_shared<StreamerInfo>();
     info->class_name = "TStreamerInfo";

@@ -73,11 +73,21 @@ struct StreamerElementObject : RootObject {
     StreamerElement element;
 };
 
-// A Float16_t/Double32_t range spec as ROOT's TStreamerElement GetRange reads it from a title
-// ("[xmin, xmax]" or "[xmin, xmax, nbits]", bounds may be "pi", "-2pi", "pi/4", ...; a first
-// bracket without a comma is an array dimension): nbits defaults to 32 (also when out of 2..32),
-// factor = 2^nbits / (xmax - xmin) when xmin < xmax (2^32 - 1 for 32 bits), and when
-// xmin >= xmax with nbits < 15 xmin becomes nbits + 0.1, ROOT's truncated-mantissa marker.
+// A Float16_t/Double32_t range spec as written in a title (a streamer element's comment, a
+// TLeafF16/TLeafD32 title), read the way ROOT's TStreamerElement::GetRange reads it:
+// "[xmin, xmax]" or "[xmin, xmax, nbits]", bounds may be "pi", "-2pi", "pi/4", ...; a first
+// bracket without a comma is an array dimension; nbits defaults to 32 (also when out of 2..32).
+struct FloatRangeSpec {
+    double xmin = 0;
+    double xmax = 0;
+    int nbits = 0;
+};
+// nullopt when the title holds no range.
+std::optional<FloatRangeSpec> parseFloatRangeSpec(std::string_view title);
+
+// What GetRange makes of a spec: factor = 2^nbits / (xmax - xmin) when xmin < xmax (2^32 - 1 for
+// 32 bits), and when xmin >= xmax with nbits < 15 xmin becomes nbits + 0.1, ROOT's
+// truncated-mantissa marker.
 struct FloatRange {
     double xmin = 0;
     double xmax = 0;
@@ -86,6 +96,8 @@ struct FloatRange {
 };
 // nullopt when the title holds no range.
 std::optional<FloatRange> parseFloatRange(std::string_view title);
+// GetRange's factor for xmin < xmax: 2^nbits / (xmax - xmin), 2^32 - 1 steps for 32 bits.
+double floatRangeFactor(double xmin, double xmax, int nbits);
 
 // One TStreamerInfo object (count+version, TNamed, fCheckSum, fClassVersion, fElements).
 std::shared_ptr<StreamerInfo> readStreamerInfo(ByteReader& reader);

@@ -729,6 +729,31 @@ TEST(CorruptPayload, OffsetPointsAtTheBadBlockOfAMultiBlockPayload) {
     }
 }
 
+// The sizes block headers declare, summed without inflating (what readers check against
+// fObjlen before allocating): two 8000-byte blocks back to back, a limit, cut-off headers.
+TEST(DeclaredUncompressedSize, SumsTheBlockHeaders) {
+    Bytes two = validPayload(CompressionAlgorithm::Zstd);
+    const std::size_t second = two.size();
+    const Bytes other = validPayload(CompressionAlgorithm::Zlib);
+    two.insert(two.end(), other.begin(), other.end());
+    EXPECT_EQ(declaredUncompressedSize(two, UINT64_MAX, kBase), 16000u);
+    // Past the limit after the first block, the sum stops there.
+    EXPECT_EQ(declaredUncompressedSize(two, 100, kBase), 8000u);
+    // A compressed size running past the payload ends the sum after that block's size.
+    Bytes past = two;
+    setLe24(std::span(past).subspan(3), 0xFFFFFF);
+    EXPECT_EQ(declaredUncompressedSize(past, UINT64_MAX, kBase), 8000u);
+    // The second block's header cut off: FormatError at that header.
+    const Bytes cut(two.begin(), two.begin() + static_cast<std::ptrdiff_t>(second) + 4);
+    try {
+        (void)declaredUncompressedSize(cut, UINT64_MAX, kBase);
+        ADD_FAILURE() << "no exception";
+    } catch (const FormatError& e) {
+        EXPECT_EQ(e.offset(), kBase + second) << e.what();
+    }
+    EXPECT_EQ(declaredUncompressedSize({}, UINT64_MAX, kBase), 0u);
+}
+
 // Random damage (flipped bytes, cuts) to valid payloads must end in success or hepflow::Error;
 // the sanitizer build turns any out-of-bounds access into a failure.
 TEST(CorruptPayload, RandomDamageNeverEscapesAsAnythingButError) {

@@ -5,7 +5,6 @@
 // must throw FormatError / UnsupportedError naming the branch and the byte offset.
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <initializer_list>
 #include <memory>
 #include <random>
@@ -24,6 +23,7 @@
 #include "root/streamer_info.h"
 #include "root/tree/interpretation.h"
 #include "root/tree/tree.h"
+#include "support/test_support.h"
 
 namespace hepflow::root {
 namespace {
@@ -31,17 +31,10 @@ namespace {
 using frame::Column;
 using frame::DType;
 using nlohmann::json;
-
-std::string dataPath(std::string_view name) {
-    return fmt::format("{}/{}", HEPFLOW_TESTDATA_DIR, name);
-}
+using test::dataPath;
 
 const json& expectedFiles() {
-    static const json document = [] {
-        std::ifstream in(dataPath("expected.json"));
-        return json::parse(in);
-    }();
-    return document.at("files");
+    return test::expectedJson().at("files");
 }
 
 // ---------------------------------------------------------------- golden files
@@ -108,8 +101,9 @@ void expectBranch(const Column& column, const json& want, const std::string& wha
     }
     if (want.contains("members")) {
         for (const auto& [name, member] : want.at("members").items()) {
-            const auto it = std::find_if(stats.members.begin(), stats.members.end(),
-                                         [&](const auto& m) { return m.first == name; });
+            const auto it =
+                std::find_if(stats.members.begin(), stats.members.end(),
+                             [&wanted = name](const auto& m) { return m.first == wanted; });
             ASSERT_NE(it, stats.members.end())
                 << what << " lacks member " << name << " (has " << memberNames(stats) << ")";
             if (member.contains("total_length")) {

@@ -3,8 +3,6 @@
 // (wrong magic, truncation, bad seeks and counts, directory loops, random byte damage).
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <set>
 #include <string>
@@ -16,63 +14,18 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
-#include "io/byte_source.h"
 #include "root/core_objects.h"
 #include "root/root_file.h"
+#include "support/test_support.h"
 
 namespace hepflow::root {
 namespace {
 
 using nlohmann::json;
-
-std::string dataPath(std::string_view name) {
-    return fmt::format("{}/{}", HEPFLOW_TESTDATA_DIR, name);
-}
-
-const json& expected() {
-    static const json document = [] {
-        std::ifstream in(dataPath("expected.json"));
-        return json::parse(in);
-    }();
-    return document;
-}
-
-std::vector<std::string> testFiles() {
-    std::vector<std::string> names;
-    for (const auto& [name, value] : expected().at("files").items()) names.push_back(name);
-    return names;
-}
-
-std::vector<std::byte> fileBytes(std::string_view name) {
-    std::ifstream in(dataPath(name), std::ios::binary);
-    std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::vector<std::byte> bytes(chars.size());
-    std::memcpy(bytes.data(), chars.data(), chars.size());
-    return bytes;
-}
-
-// A file held in memory, so that tests can damage it.
-class MemorySource final : public io::ByteSource {
-public:
-    MemorySource(std::vector<std::byte> bytes, std::string url)
-        : bytes_(std::move(bytes)), url_(std::move(url)) {}
-    const std::string& url() const override { return url_; }
-    std::uint64_t size() const override { return bytes_.size(); }
-
-protected:
-    void readAt(io::ReadRange range, std::span<std::byte> out) override {
-        if (range.length == 0) return;  // memcpy must not see the null data() of empty spans
-        std::memcpy(out.data(), bytes_.data() + range.offset, range.length);
-    }
-
-private:
-    std::vector<std::byte> bytes_;
-    std::string url_;
-};
-
-std::unique_ptr<RootFile> openMemory(std::vector<std::byte> bytes, std::string url) {
-    return std::make_unique<RootFile>(std::make_unique<MemorySource>(std::move(bytes), url));
-}
+using test::dataPath;
+using test::expectedFileNames;
+using test::fileBytes;
+using test::openMemory;
 
 void putBigEndian32(std::vector<std::byte>& bytes, std::size_t at, std::uint32_t value) {
     storeBigEndian<std::uint32_t>(bytes.data() + at, value);
@@ -98,7 +51,7 @@ void expectErrorNamingFile(Action action, const std::string& url, const std::str
 
 class RealFileTest : public ::testing::TestWithParam<std::string> {
 protected:
-    const json& expectedFile() const { return expected().at("files").at(GetParam()); }
+    const json& expectedFile() const { return test::expectedJson().at("files").at(GetParam()); }
 };
 
 TEST_P(RealFileTest, HeaderFieldsMatchTheFile) {
@@ -192,7 +145,7 @@ TEST_P(RealFileTest, TreePayloadStartsWithTreeVersionAndTNamed) {
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllFiles, RealFileTest, ::testing::ValuesIn(testFiles()),
+INSTANTIATE_TEST_SUITE_P(AllFiles, RealFileTest, ::testing::ValuesIn(expectedFileNames()),
                          [](const auto& info) {
                              std::string name = info.param;
                              for (char& c : name)
@@ -285,6 +238,31 @@ std::size_t topKeyEntryOffset(const RootFile& file, std::size_t index) {
     reader.seek(static_cast<std::size_t>(own.fKeylen) + 4);
     for (std::size_t i = 0; i < index; ++i) (void)readKeyHeader(reader);
     return header.fSeekKeys + reader.position();
+}
+
+// The key of a basket inside a TTree record has fNbytes 0: only KeyCheck::Embedded takes it.
+TEST(KeyHeader, EmbeddedKeysSkipTheSizeCheck) {
+    const std::string name = "uproot-histograms.root";
+    const auto intact = RootFile::open(dataPath(name));
+    const std::size_t entry = topKeyEntryOffset(*intact, 0);
+    auto bytes = fileBytes(name);
+    storeBigEndian<std::int32_t>(bytes.data() + entry, 0);  // fNbytes
+    const auto key_bytes = std::span<const std::byte>(bytes).subspan(entry);
+    ByteReader strict(key_bytes, ByteOrigin{"keys.root", "keys list", entry});
+    try {
+        (void)readKeyHeader(strict);
+        ADD_FAILURE() << "no exception";
+    } catch (const FormatError& error) {
+        EXPECT_NE(std::string(error.what()).find("smaller than fKeylen"), std::string::npos)
+            << error.what();
+        EXPECT_EQ(error.offset(), entry);
+    }
+    ByteReader embedded(key_bytes, ByteOrigin{"keys.root", "keys list", entry});
+    const Key key = readKeyHeader(embedded, KeyCheck::Embedded);
+    EXPECT_EQ(key.fNbytes, 0);
+    EXPECT_EQ(key.fName, "one");
+    EXPECT_EQ(key.fSeekKey, 226u);
+    EXPECT_EQ(embedded.position(), static_cast<std::size_t>(key.fKeylen));
 }
 
 TEST(Cycles, HighestCycleWinsAndEachCycleIsReachable) {

@@ -8,19 +8,17 @@
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "common/error.h"
 #include "root/core_objects.h"
 #include "root/root_file.h"
+#include "support/test_support.h"
 
 namespace hepflow::root {
 namespace {
 
-std::string dataPath(std::string_view name) {
-    return fmt::format("{}/{}", HEPFLOW_TESTDATA_DIR, name);
-}
+using test::dataPath;
 
 const std::vector<std::string> kAllFiles = {
     "TNtuple.root",
@@ -386,6 +384,13 @@ TEST(StreamerElements, Float16AndDouble32Ranges) {
             EXPECT_DOUBLE_EQ(range->factor, c.factor);
         }
     }
+    // The spec as written, before GetRange turns "[0,0,8]" into its truncation marker.
+    const auto spec = parseFloatRangeSpec("[0, 0, 8]");
+    ASSERT_TRUE(spec.has_value());
+    EXPECT_EQ(spec->xmin, 0);
+    EXPECT_EQ(spec->xmax, 0);
+    EXPECT_EQ(spec->nbits, 8);
+    EXPECT_FALSE(parseFloatRangeSpec("[10] an array").has_value());
     EXPECT_FALSE(parseFloatRange("[10] an array").has_value());
     EXPECT_FALSE(parseFloatRange("[0, 1").has_value());
     // Without kHasRange, the title is only a comment.

@@ -6,9 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <numbers>
 #include <random>
@@ -20,12 +17,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
-#include "io/byte_source.h"
 #include "root/endian.h"
 #include "root/root_file.h"
 #include "root/tree/basic_interpretation.h"
 #include "root/tree/basket.h"
 #include "root/tree/tree_streamer.h"
+#include "support/test_support.h"
 
 namespace hepflow::root {
 namespace {
@@ -33,51 +30,12 @@ namespace {
 using frame::Column;
 using frame::DType;
 using nlohmann::json;
-
-std::string dataPath(std::string_view name) {
-    return fmt::format("{}/{}", HEPFLOW_TESTDATA_DIR, name);
-}
-
-const json& expected() {
-    static const json document = [] {
-        std::ifstream in(dataPath("expected.json"));
-        return json::parse(in);
-    }();
-    return document;
-}
+using test::dataPath;
+using test::fileBytes;
+using test::openMemory;
 
 const json& expectedFile(std::string_view name) {
-    return expected().at("files").at(std::string(name));
-}
-
-std::vector<std::byte> fileBytes(std::string_view name) {
-    std::ifstream in(dataPath(name), std::ios::binary);
-    std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::vector<std::byte> bytes(chars.size());
-    std::memcpy(bytes.data(), chars.data(), chars.size());
-    return bytes;
-}
-
-// A file held in memory, so that tests can damage it.
-class MemorySource final : public io::ByteSource {
-public:
-    MemorySource(std::vector<std::byte> bytes, std::string url)
-        : bytes_(std::move(bytes)), url_(std::move(url)) {}
-    const std::string& url() const override { return url_; }
-    std::uint64_t size() const override { return bytes_.size(); }
-
-protected:
-    void readAt(io::ReadRange range, std::span<std::byte> out) override {
-        std::memcpy(out.data(), bytes_.data() + range.offset, range.length);
-    }
-
-private:
-    std::vector<std::byte> bytes_;
-    std::string url_;
-};
-
-std::unique_ptr<RootFile> openMemory(std::vector<std::byte> bytes, std::string url) {
-    return std::make_unique<RootFile>(std::make_unique<MemorySource>(std::move(bytes), url));
+    return test::expectedJson().at("files").at(std::string(name));
 }
 
 // ---- value statistics, computed the way rootdump.mjs does (NaN counted apart) ----
@@ -93,24 +51,12 @@ struct NumericStats {
 
 template <class F>
 void forEachValue(const Column& column, F&& f) {
-    const auto visit = [&](auto tag) {
+    if (column.dtype() == DType::String || column.dtype() == DType::Struct)
+        FAIL() << "not a numeric column: " << frame::dtypeName(column.dtype());
+    visitNumericDType(column.dtype(), [&](auto tag) {
         using T = typename decltype(tag)::type;
         for (T value : column.values<T>()) f(static_cast<double>(value));
-    };
-    switch (column.dtype()) {
-        case DType::Bool: return visit(std::type_identity<bool>{});
-        case DType::Int8: return visit(std::type_identity<std::int8_t>{});
-        case DType::UInt8: return visit(std::type_identity<std::uint8_t>{});
-        case DType::Int16: return visit(std::type_identity<std::int16_t>{});
-        case DType::UInt16: return visit(std::type_identity<std::uint16_t>{});
-        case DType::Int32: return visit(std::type_identity<std::int32_t>{});
-        case DType::UInt32: return visit(std::type_identity<std::uint32_t>{});
-        case DType::Int64: return visit(std::type_identity<std::int64_t>{});
-        case DType::UInt64: return visit(std::type_identity<std::uint64_t>{});
-        case DType::Float32: return visit(std::type_identity<float>{});
-        case DType::Float64: return visit(std::type_identity<double>{});
-        default: FAIL() << "not a numeric column: " << frame::dtypeName(column.dtype());
-    }
+    });
 }
 
 NumericStats numericStats(const Column& column) {
@@ -303,7 +249,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(TreeTest, EveryBasketOfEveryFileParses) {
     int disk_baskets = 0;
     int embedded_baskets = 0;
-    for (const auto& [file_name, file_json] : expected().at("files").items()) {
+    for (const auto& [file_name, file_json] : test::expectedJson().at("files").items()) {
         const auto file = RootFile::open(dataPath(file_name));
         for (const auto& tree_json : file_json.at("trees")) {
             SCOPED_TRACE(file_name + ":" + tree_json.at("path").get<std::string>());

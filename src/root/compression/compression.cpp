@@ -26,6 +26,9 @@ constexpr std::uint8_t kZlibMethod = 8;
 constexpr std::uint8_t kLzmaMethod = 0;
 constexpr std::uint8_t kLz4Method = 1;
 constexpr std::uint8_t kZstdMethod = 1;
+// Where the two little-endian 24-bit sizes sit in a block header.
+constexpr std::size_t kCompressedSizeAt = 3;
+constexpr std::size_t kUncompressedSizeAt = 6;
 
 struct AlgorithmFraming {
     CompressionAlgorithm algorithm;
@@ -75,13 +78,6 @@ void writeLittleEndian24(std::byte* p, std::size_t value) {
     p[0] = static_cast<std::byte>(value & 0xFF);
     p[1] = static_cast<std::byte>((value >> 8) & 0xFF);
     p[2] = static_cast<std::byte>((value >> 16) & 0xFF);
-}
-
-template <class E>
-[[noreturn]] void throwAt(std::string message, std::uint64_t offset) {
-    E error(std::move(message));
-    error.setOffset(offset);
-    throw error;
 }
 
 void decompressBlockBody(CompressionAlgorithm algorithm, std::span<const std::byte> body,
@@ -165,6 +161,27 @@ CompressionAlgorithm detectBlockAlgorithm(std::span<const std::byte> payload) {
     return framing ? framing->algorithm : CompressionAlgorithm::None;
 }
 
+std::uint64_t declaredUncompressedSize(std::span<const std::byte> payload, std::uint64_t limit,
+                                       std::uint64_t base_offset) {
+    std::uint64_t total = 0;
+    std::size_t position = 0;
+    while (position < payload.size() && total <= limit) {
+        const std::size_t left = payload.size() - position;
+        if (left < kCompressionBlockHeaderSize)
+            throwAt<FormatError>(fmt::format("compressed payload ends inside a block header ({} "
+                                             "of {} bytes)",
+                                             left, kCompressionBlockHeaderSize),
+                                 {}, {}, base_offset + position);
+        const std::byte* header = payload.data() + position;
+        const std::size_t compressed = readLittleEndian24(header + kCompressedSizeAt);
+        total += readLittleEndian24(header + kUncompressedSizeAt);
+        position += kCompressionBlockHeaderSize;
+        if (compressed > payload.size() - position) break;  // decompressPayload reports it
+        position += compressed;
+    }
+    return total;
+}
+
 void decompressPayload(std::span<const std::byte> in, std::span<std::byte> out,
                        std::uint64_t base_offset) {
     if (in.size() == out.size()) {
@@ -182,7 +199,7 @@ void decompressPayload(std::span<const std::byte> in, std::span<std::byte> out,
                 fmt::format("truncated compression block header: {} bytes left in the payload, "
                             "a header needs {}",
                             left, kCompressionBlockHeaderSize),
-                block_offset);
+                {}, {}, block_offset);
         }
         const std::byte* header = in.data() + pos;
         const AlgorithmFraming* framing = findFraming(header[0], header[1]);
@@ -190,39 +207,40 @@ void decompressPayload(std::span<const std::byte> in, std::span<std::byte> out,
             throwAt<UnsupportedError>(
                 fmt::format("unknown compression algorithm {} in block header",
                             describeMagic(header[0], header[1])),
-                block_offset);
+                {}, {}, block_offset);
         }
         if (framing->algorithm == CompressionAlgorithm::OldRoot) {
             throwAt<UnsupportedError>(
                 "compression algorithm 'CS' (ROOT's pre-zlib deflate variant, unused since the "
                 "1990s) is not supported",
-                block_offset);
+                {}, {}, block_offset);
         }
         const auto method = std::to_integer<std::uint8_t>(header[2]);
         if (method != framing->method) {
             throwAt<FormatError>(
                 fmt::format("{} compression block has method byte {}, expected {}",
                             algorithmName(framing->algorithm), method, framing->method),
-                block_offset);
+                {}, {}, block_offset);
         }
-        const std::size_t compressed = readLittleEndian24(header + 3);
-        const std::size_t uncompressed = readLittleEndian24(header + 6);
+        const std::size_t compressed = readLittleEndian24(header + kCompressedSizeAt);
+        const std::size_t uncompressed = readLittleEndian24(header + kUncompressedSizeAt);
         if (compressed > left - kCompressionBlockHeaderSize) {
             throwAt<FormatError>(
                 fmt::format("compression block declares {} compressed bytes but only {} remain "
                             "in the payload",
                             compressed, left - kCompressionBlockHeaderSize),
-                block_offset);
+                {}, {}, block_offset);
         }
         if (uncompressed == 0) {
-            throwAt<FormatError>("compression block declares 0 uncompressed bytes", block_offset);
+            throwAt<FormatError>("compression block declares 0 uncompressed bytes", {}, {},
+                                 block_offset);
         }
         if (uncompressed > out.size() - filled) {
             throwAt<FormatError>(
                 fmt::format("compression block declares {} uncompressed bytes but only {} of "
                             "fObjlen {} are left to fill",
                             uncompressed, out.size() - filled, out.size()),
-                block_offset);
+                {}, {}, block_offset);
         }
         try {
             decompressBlockBody(framing->algorithm,
@@ -238,7 +256,7 @@ void decompressPayload(std::span<const std::byte> in, std::span<std::byte> out,
     if (filled != out.size()) {
         throwAt<FormatError>(fmt::format("compression blocks inflate to {} bytes but fObjlen is {}",
                                          filled, out.size()),
-                             base_offset);
+                             {}, {}, base_offset);
     }
 }
 
@@ -276,8 +294,8 @@ std::vector<std::byte> compressPayload(std::span<const std::byte> in, Compressio
         header[0] = static_cast<std::byte>(framing.magic[0]);
         header[1] = static_cast<std::byte>(framing.magic[1]);
         header[2] = static_cast<std::byte>(framing.method);
-        writeLittleEndian24(header + 3, body_size);
-        writeLittleEndian24(header + 6, block.size());
+        writeLittleEndian24(header + kCompressedSizeAt, body_size);
+        writeLittleEndian24(header + kUncompressedSizeAt, block.size());
         written += kCompressionBlockHeaderSize + body_size;
     }
     out.resize(written);

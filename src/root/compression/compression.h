@@ -47,6 +47,14 @@ std::string_view algorithmName(CompressionAlgorithm algorithm);
 // fKeylen, never by this function. Thread-safe.
 CompressionAlgorithm detectBlockAlgorithm(std::span<const std::byte> payload);
 
+// The sum of the uncompressed sizes that the block headers of a compressed payload declare,
+// read without inflating anything, so that a corrupt fObjlen is caught before fObjlen bytes are
+// allocated. Stops once the sum passes `limit` or at a block whose compressed size runs past
+// the payload (decompressPayload reports that one). Throws FormatError at base_offset + the
+// position of a block header that the payload cuts off. Thread-safe.
+std::uint64_t declaredUncompressedSize(std::span<const std::byte> payload, std::uint64_t limit,
+                                       std::uint64_t base_offset);
+
 // Inflates one key's payload (`in` = the fNbytes - fKeylen bytes after the key header) into
 // `out`, whose size must be fObjlen. If in.size() == out.size() the payload is stored raw
 // (section 2) and is copied. Otherwise every block is checked: header complete, known magic

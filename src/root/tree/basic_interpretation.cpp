@@ -24,38 +24,6 @@ constexpr int kMaxTruncatedBits = 15;
 // Float16_t without a range keeps 12 mantissa bits (TBufferFile::ReadFloat16).
 constexpr int kDefaultFloat16Bits = 12;
 constexpr int kFloatMantissaBits = 23;
-// TLeafC length prefix: one byte, or 255 followed by an int32 length.
-constexpr std::uint8_t kLongStringMarker = 255;
-
-template <class F>
-decltype(auto) visitDType(DType dtype, F&& f) {
-    switch (dtype) {
-        case DType::Bool: return f(std::type_identity<bool>{});
-        case DType::Int8: return f(std::type_identity<std::int8_t>{});
-        case DType::UInt8: return f(std::type_identity<std::uint8_t>{});
-        case DType::Int16: return f(std::type_identity<std::int16_t>{});
-        case DType::UInt16: return f(std::type_identity<std::uint16_t>{});
-        case DType::Int32: return f(std::type_identity<std::int32_t>{});
-        case DType::UInt32: return f(std::type_identity<std::uint32_t>{});
-        case DType::Int64: return f(std::type_identity<std::int64_t>{});
-        case DType::UInt64: return f(std::type_identity<std::uint64_t>{});
-        case DType::Float32: return f(std::type_identity<float>{});
-        case DType::Float64: return f(std::type_identity<double>{});
-        case DType::String:
-        case DType::Struct: break;
-    }
-    throw InternalError(fmt::format("no numeric decoder for dtype {}", frame::dtypeName(dtype)));
-}
-
-// Grows the column's values by n values of T and returns where they go. The bytes of a
-// vector<byte> come from operator new, aligned for any T, and old sizes are multiples of T.
-template <class T>
-T* growValues(Column& out, std::size_t n) {
-    auto& bytes = out.bytes();
-    const std::size_t old_size = bytes.size();
-    bytes.resize(old_size + n * sizeof(T));
-    return reinterpret_cast<T*>(bytes.data() + old_size);
-}
 
 void appendConstantOffsets(Column& out, std::size_t num_entries, std::int64_t per_entry) {
     auto& offsets = out.offsets(0);
@@ -85,38 +53,68 @@ struct TruncatedFloatCodec {
     TruncatedFloatSpec spec;
 
     std::size_t diskSize() const { return spec.diskSize(); }
-    void decode(const std::byte* src, T* out, std::size_t n) const {
-        using Mode = TruncatedFloatSpec::Mode;
-        switch (spec.mode) {
-            case Mode::Float:
-                for (std::size_t i = 0; i < n; ++i)
-                    out[i] = static_cast<T>(loadBigEndian<float>(src + 4 * i));
-                return;
-            case Mode::Scaled:
-                for (std::size_t i = 0; i < n; ++i)
-                    out[i] = static_cast<T>(
-                        loadBigEndian<std::uint32_t>(src + 4 * i) / spec.factor + spec.xmin);
-                return;
-            case Mode::Truncated: {
-                // uint8 exponent, uint16 mantissa whose bit nbits+1 is the sign
-                // (TBufferFile::ReadWithNbits).
-                const std::uint32_t sign_bit = 1u << (spec.nbits + 1);
-                const int shift = kFloatMantissaBits - spec.nbits;
-                for (std::size_t i = 0; i < n; ++i) {
-                    const std::byte* p = src + 3 * i;
-                    const auto exponent = std::to_integer<std::uint32_t>(p[0]);
-                    const std::uint32_t mantissa = loadBigEndian<std::uint16_t>(p + 1);
-                    const std::uint32_t bits =
-                        (exponent << kFloatMantissaBits) | ((mantissa & (sign_bit - 1)) << shift);
-                    float value = std::bit_cast<float>(bits);
-                    if (mantissa & sign_bit) value = -value;
-                    out[i] = static_cast<T>(value);
-                }
-                return;
+    void decode(const std::byte* src, T* out, std::size_t n) const { spec.decode(src, out, n); }
+};
+
+// TBufferFile::ReadFloat16 / ReadDouble32 for n stored values.
+template <class T>
+void decodeTruncatedFloats(const TruncatedFloatSpec& spec, const std::byte* src, T* out,
+                           std::size_t n) {
+    using Mode = TruncatedFloatSpec::Mode;
+    switch (spec.mode) {
+        case Mode::Float:
+            for (std::size_t i = 0; i < n; ++i)
+                out[i] = static_cast<T>(loadBigEndian<float>(src + 4 * i));
+            return;
+        case Mode::Scaled:
+            for (std::size_t i = 0; i < n; ++i)
+                out[i] = static_cast<T>(loadBigEndian<std::uint32_t>(src + 4 * i) / spec.factor +
+                                        spec.xmin);
+            return;
+        case Mode::Truncated: {
+            // uint8 exponent, uint16 mantissa whose bit nbits+1 is the sign
+            // (TBufferFile::ReadWithNbits).
+            const std::uint32_t sign_bit = 1u << (spec.nbits + 1);
+            const int shift = kFloatMantissaBits - spec.nbits;
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::byte* p = src + 3 * i;
+                const auto exponent = std::to_integer<std::uint32_t>(p[0]);
+                const std::uint32_t mantissa = loadBigEndian<std::uint16_t>(p + 1);
+                const std::uint32_t bits =
+                    (exponent << kFloatMantissaBits) | ((mantissa & (sign_bit - 1)) << shift);
+                float value = std::bit_cast<float>(bits);
+                if (mantissa & sign_bit) value = -value;
+                out[i] = static_cast<T>(value);
             }
+            return;
         }
     }
-};
+}
+
+TruncatedFloatSpec scaledSpec(double xmin, double factor, int nbits) {
+    TruncatedFloatSpec spec;
+    spec.mode = TruncatedFloatSpec::Mode::Scaled;
+    spec.xmin = xmin;
+    spec.factor = factor;
+    spec.nbits = nbits;
+    return spec;
+}
+
+// What ROOT makes of a range without a factor: a truncated mantissa of `bits` bits when
+// 0 < bits < 15, else Float16_t's default truncation or Double32_t's plain float.
+TruncatedFloatSpec specWithoutFactor(bool is_float16, int bits) {
+    TruncatedFloatSpec spec;
+    if (bits > 0 && bits < kMaxTruncatedBits) {
+        spec.mode = TruncatedFloatSpec::Mode::Truncated;
+        spec.nbits = bits;
+    } else if (is_float16) {
+        spec.mode = TruncatedFloatSpec::Mode::Truncated;
+        spec.nbits = kDefaultFloat16Bits;
+    } else {
+        spec.mode = TruncatedFloatSpec::Mode::Float;
+    }
+    return spec;
+}
 
 // Decodes `values_per_entry` values per entry from entries `stride` bytes apart, starting
 // `offset` bytes into the data; the interface leaf-list members share with whole branches.
@@ -332,7 +330,7 @@ private:
 
 UnsupportedError unsupported(const TBranch& branch, std::string message) {
     UnsupportedError error(std::move(message));
-    error.setObject(branch.path.empty() ? branch.fName : branch.path);
+    error.setObject(branchPath(branch));
     return error;
 }
 
@@ -406,30 +404,37 @@ std::string_view interpretationKindName(InterpretationKind kind) {
 
 TruncatedFloatSpec TruncatedFloatSpec::fromRange(bool is_float16, double xmin, double xmax,
                                                  int nbits) {
-    TruncatedFloatSpec spec;
-    constexpr int kMaxBits = 32;
-    if (nbits > 0 && xmin < xmax) {
-        const double big_int = nbits < kMaxBits ? static_cast<double>(1ull << nbits) : 0xFFFFFFFF;
-        spec.mode = Mode::Scaled;
-        spec.xmin = xmin;
-        spec.factor = big_int / (xmax - xmin);
-        spec.nbits = nbits;
-    } else if (nbits > 0 && nbits < kMaxTruncatedBits) {
-        spec.mode = Mode::Truncated;
-        spec.nbits = nbits;
-    } else if (is_float16) {
-        spec.mode = Mode::Truncated;
-        spec.nbits = kDefaultFloat16Bits;
-    } else {
-        spec.mode = Mode::Float;
-    }
-    return spec;
+    if (nbits > 0 && xmin < xmax)
+        return scaledSpec(xmin, floatRangeFactor(xmin, xmax, nbits), nbits);
+    return specWithoutFactor(is_float16, nbits);
+}
+
+TruncatedFloatSpec TruncatedFloatSpec::fromElement(bool is_float16,
+                                                   const StreamerElement* element) {
+    if (element != nullptr && element->factor > 0)
+        return scaledSpec(element->xmin, element->factor, element->nbits);
+    // Without a factor, GetRange leaves the truncation bits in xmin ("nbits + 0.1"); the range
+    // check keeps a corrupt xmin from overflowing the conversion to int.
+    const double bits = element != nullptr ? element->xmin : 0;
+    return specWithoutFactor(is_float16,
+                             bits > 0 && bits < kMaxTruncatedBits ? static_cast<int>(bits) : 0);
+}
+
+void TruncatedFloatSpec::decode(const std::byte* src, float* out, std::size_t n) const {
+    decodeTruncatedFloats(*this, src, out, n);
+}
+void TruncatedFloatSpec::decode(const std::byte* src, double* out, std::size_t n) const {
+    decodeTruncatedFloats(*this, src, out, n);
+}
+
+void throwNoNumericType(DType dtype) {
+    throw InternalError(fmt::format("no numeric decoder for dtype {}", frame::dtypeName(dtype)));
 }
 
 std::unique_ptr<Interpretation> makeNumericInterpretation(DType dtype, std::int32_t values_per_item,
                                                           bool counted, std::string description) {
     HEPFLOW_ASSERT(values_per_item >= 1, "at least one value per item");
-    return visitDType(dtype, [&](auto tag) -> std::unique_ptr<Interpretation> {
+    return visitNumericDType(dtype, [&](auto tag) -> std::unique_ptr<Interpretation> {
         using T = typename decltype(tag)::type;
         return std::make_unique<NumericInterpretation<T, PlainCodec<T>>>(
             PlainCodec<T>{}, values_per_item, counted, std::move(description));
@@ -490,7 +495,7 @@ std::unique_ptr<Interpretation> interpretLeafBranch(const TBranch& branch) {
         }
         return numericLeaf(leaf, leaf.fLeafCount != nullptr);
     } catch (UnsupportedError& error) {
-        error.setObject(branch.path.empty() ? branch.fName : branch.path);
+        error.setObject(branchPath(branch));
         throw;
     }
 }

@@ -4,9 +4,11 @@
 // interpretations (split TClonesArray / STL members) can reuse the same tight loops.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "frame/columns/column.h"
 #include "root/tree/interpretation.h"
@@ -28,8 +30,14 @@ struct TruncatedFloatSpec {
 
     // From a leaf's parsed range (TLeaf::range_*), for a Float16_t (true) or Double32_t leaf.
     static TruncatedFloatSpec fromRange(bool is_float16, double xmin, double xmax, int nbits);
+    // From a streamer element's range as the file layer left it (GetRange's fXmin and fFactor,
+    // see StreamerElement), or ROOT's defaults when `element` is null.
+    static TruncatedFloatSpec fromElement(bool is_float16, const StreamerElement* element);
     // Bytes per value on disk: 4 (Float, Scaled) or 3 (Truncated).
     std::size_t diskSize() const { return mode == Mode::Truncated ? 3 : 4; }
+    // Converts the n values stored at `src` (n * diskSize() bytes) into out[0..n).
+    void decode(const std::byte* src, float* out, std::size_t n) const;
+    void decode(const std::byte* src, double* out, std::size_t n) const;
 };
 
 // An interpretation of fixed-size numbers: `values_per_item` values of `dtype` per item (the
@@ -54,6 +62,40 @@ std::unique_ptr<Interpretation> makeNoDataInterpretation(std::string description
 // The value type of a basic leaf class (TLeafO/B/S/I/L/G/F/D/F16/D32 with fIsUnsigned); throws
 // UnsupportedError for other classes (TLeafC, TLeafElement, TLeafObject...).
 frame::DType leafDType(const TLeaf& leaf);
+
+[[noreturn]] void throwNoNumericType(frame::DType dtype);
+// Calls f(std::type_identity<T>{}) with the C++ type T of a numeric dtype, so that a decoder is
+// picked once per branch; throws InternalError for String and Struct.
+template <class F>
+decltype(auto) visitNumericDType(frame::DType dtype, F&& f) {
+    using frame::DType;
+    switch (dtype) {
+        case DType::Bool: return f(std::type_identity<bool>{});
+        case DType::Int8: return f(std::type_identity<std::int8_t>{});
+        case DType::UInt8: return f(std::type_identity<std::uint8_t>{});
+        case DType::Int16: return f(std::type_identity<std::int16_t>{});
+        case DType::UInt16: return f(std::type_identity<std::uint16_t>{});
+        case DType::Int32: return f(std::type_identity<std::int32_t>{});
+        case DType::UInt32: return f(std::type_identity<std::uint32_t>{});
+        case DType::Int64: return f(std::type_identity<std::int64_t>{});
+        case DType::UInt64: return f(std::type_identity<std::uint64_t>{});
+        case DType::Float32: return f(std::type_identity<float>{});
+        case DType::Float64: return f(std::type_identity<double>{});
+        case DType::String:
+        case DType::Struct: break;
+    }
+    throwNoNumericType(dtype);
+}
+
+// Grows the column's values by n values of T and returns where they go. The bytes of a
+// vector<byte> come from operator new, aligned for any T, and hold only whole values of T.
+template <class T>
+T* growValues(frame::Column& out, std::size_t n) {
+    auto& bytes = out.bytes();
+    const std::size_t old_size = bytes.size();
+    bytes.resize(old_size + n * sizeof(T));
+    return reinterpret_cast<T*>(bytes.data() + old_size);
+}
 
 // The interpretation of a plain TBranch from its leaves. Throws UnsupportedError (naming the
 // branch path and leaf class) for leaf kinds hepflow does not decode.

@@ -1,7 +1,9 @@
 // Basket records: header checks, decompression and the entry-offset array. The key part of a
-// basket header is parsed here rather than with readKeyHeader because baskets inside a TTree
-// record legitimately carry fNbytes = 0 and a capacity in fObjlen (ROOT-FORMAT.md 7.4).
+// basket header is read by readKeyHeader; baskets inside a TTree record use its Embedded check,
+// since they legitimately carry fNbytes = 0 and a capacity in fObjlen (ROOT-FORMAT.md 7.4).
 #include "root/tree/basket.h"
+
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -13,44 +15,6 @@ namespace {
 
 constexpr std::int16_t kMinBasketVersion = 1;
 constexpr std::int16_t kMaxBasketVersion = 3;
-// Every compression block starts with a 9-byte header: magic (2), method (1), compressed and
-// uncompressed sizes as 24-bit little-endian numbers (ROOT-FORMAT.md 5.1).
-constexpr std::size_t kCompressedSizeAt = 3;
-constexpr std::size_t kUncompressedSizeAt = 6;
-
-std::uint32_t littleEndian24(const std::byte* p) {
-    return std::to_integer<std::uint32_t>(p[0]) | (std::to_integer<std::uint32_t>(p[1]) << 8) |
-           (std::to_integer<std::uint32_t>(p[2]) << 16);
-}
-
-template <class E>
-[[noreturn]] void throwAt(const BasketLocation& where, std::uint64_t offset, std::string message) {
-    E error(std::move(message));
-    error.at(where.file, where.objectName(), offset);
-    throw error;
-}
-
-// Sums the uncompressed sizes the block headers declare, so that a corrupt fObjlen or block
-// header is caught before fObjlen bytes are allocated.
-void checkDeclaredSize(std::span<const std::byte> in, std::int32_t objlen,
-                       const BasketLocation& where, std::uint64_t in_offset) {
-    std::uint64_t declared = 0;
-    std::size_t position = 0;
-    while (position < in.size()) {
-        if (in.size() - position < kCompressionBlockHeaderSize)
-            throwAt<FormatError>(where, in_offset + position,
-                                 fmt::format("truncated compression block header ({} bytes left)",
-                                             in.size() - position));
-        const std::byte* header = in.data() + position;
-        declared += littleEndian24(header + kUncompressedSizeAt);
-        position += kCompressionBlockHeaderSize + littleEndian24(header + kCompressedSizeAt);
-    }
-    if (declared != static_cast<std::uint64_t>(objlen))
-        throwAt<FormatError>(where, in_offset,
-                             fmt::format("compression blocks declare {} uncompressed bytes but the "
-                                         "basket key says fObjlen = {}",
-                                         declared, objlen));
-}
 
 }  // namespace
 
@@ -61,65 +25,40 @@ std::string BasketLocation::objectName() const {
 BasketHeader readBasketHeader(ByteReader& reader, bool embedded) {
     const std::size_t start = reader.position();
     BasketHeader header;
-    Key& key = header.key;
-    key.fNbytes = reader.read<std::int32_t>();
-    key.fVersion = reader.read<std::int16_t>();
-    key.fObjlen = reader.read<std::int32_t>();
-    key.fDatime = reader.read<std::uint32_t>();
-    key.fKeylen = reader.read<std::int16_t>();
-    key.fCycle = reader.read<std::int16_t>();
-    if (key.isBig()) {
-        key.fSeekKey = reader.read<std::uint64_t>();
-        key.fSeekPdir = reader.read<std::uint64_t>() & kSeekPdirMask;
-    } else {
-        key.fSeekKey = reader.read<std::uint32_t>();
-        key.fSeekPdir = reader.read<std::uint32_t>();
-    }
-    key.fClassName = reader.readTString();
-    key.fName = reader.readTString();
-    key.fTitle = reader.readTString();
+    header.key = readKeyHeader(reader, embedded ? KeyCheck::Embedded : KeyCheck::Strict);
+    const Key& key = header.key;
     const std::size_t version_position = reader.position();
     header.fVersion = reader.read<std::int16_t>();
     header.fBufferSize = reader.read<std::int32_t>();
     header.fNevBufSize = reader.read<std::int32_t>();
     if (header.fNevBufSize < 0) {
-        UnsupportedError error(
+        reader.failAt<UnsupportedError>(
+            version_position,
             "TBasket with I/O features (negative fNevBufSize: ROOT's generated offset map)");
-        reader.addContext(error, version_position);
-        throw error;
     }
     header.fNevBuf = reader.read<std::int32_t>();
     header.fLast = reader.read<std::int32_t>();
     header.flag = reader.read<std::uint8_t>();
 
     if (header.fVersion < kMinBasketVersion || header.fVersion > kMaxBasketVersion) {
-        UnsupportedError error(fmt::format("TBasket version {} is not supported (known: {} to {})",
-                                           header.fVersion, kMinBasketVersion, kMaxBasketVersion));
-        reader.addContext(error, version_position);
-        throw error;
+        reader.failAt<UnsupportedError>(
+            version_position, fmt::format("TBasket version {} is not supported (known: {} to {})",
+                                          header.fVersion, kMinBasketVersion, kMaxBasketVersion));
     }
     const std::size_t header_bytes = reader.position() - start;
-    if (key.fKeylen < 0 || static_cast<std::size_t>(key.fKeylen) < header_bytes)
+    if (static_cast<std::size_t>(key.fKeylen) < header_bytes)
         reader.failAt(start, fmt::format("basket key has fKeylen {} but its header takes {} bytes",
                                          key.fKeylen, header_bytes));
-    if (key.fObjlen < 0)
-        reader.failAt(start, fmt::format("basket key has negative fObjlen {}", key.fObjlen));
     if (header.fNevBuf < 0)
         reader.failAt(version_position,
                       fmt::format("basket has a negative entry count {}", header.fNevBuf));
     if (header.fLast < key.fKeylen)
         reader.failAt(version_position, fmt::format("basket fLast {} is below its fKeylen {}",
                                                     header.fLast, key.fKeylen));
-    if (!embedded) {
-        if (key.fNbytes < key.fKeylen)
-            reader.failAt(start, fmt::format("basket key has fNbytes {} below fKeylen {}",
-                                             key.fNbytes, key.fKeylen));
-        if (static_cast<std::int64_t>(header.fLast) - key.fKeylen > key.fObjlen)
-            reader.failAt(version_position,
-                          fmt::format("basket data ends at fLast {} beyond its payload of {} "
-                                      "bytes after fKeylen {}",
-                                      header.fLast, key.fObjlen, key.fKeylen));
-    }
+    if (!embedded && static_cast<std::int64_t>(header.fLast) - key.fKeylen > key.fObjlen)
+        reader.failAt(version_position, fmt::format("basket data ends at fLast {} beyond its "
+                                                    "payload of {} bytes after fKeylen {}",
+                                                    header.fLast, key.fObjlen, key.fKeylen));
     return header;
 }
 
@@ -169,16 +108,23 @@ Basket Basket::read(std::vector<std::byte> record, const BasketLocation& where) 
     const auto stored = std::span<const std::byte>(record).subspan(keylen);
     std::size_t payload_begin = 0;  // within storage_
     if (key.isCompressed()) {
-        checkDeclaredSize(stored, key.fObjlen, where, payload_offset);
         basket.compression_ = detectBlockAlgorithm(stored);
-        std::vector<std::byte> payload(static_cast<std::size_t>(key.fObjlen));
         try {
+            // The declared sizes must add up to fObjlen before fObjlen bytes are allocated.
+            const std::uint64_t declared = declaredUncompressedSize(
+                stored, std::numeric_limits<std::uint64_t>::max(), payload_offset);
+            if (declared != static_cast<std::uint64_t>(key.fObjlen))
+                throwAt<FormatError>(fmt::format("compression blocks declare {} uncompressed "
+                                                 "bytes but the basket key says fObjlen = {}",
+                                                 declared, key.fObjlen),
+                                     where.file, where.objectName(), payload_offset);
+            std::vector<std::byte> payload(static_cast<std::size_t>(key.fObjlen));
             decompressPayload(stored, payload, payload_offset);
+            basket.storage_ = std::move(payload);
         } catch (Error& error) {
             error.at(where.file, where.objectName());
             throw;
         }
-        basket.storage_ = std::move(payload);
     } else {
         basket.storage_ = std::move(record);
         payload_begin = keylen;

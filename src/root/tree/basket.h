@@ -29,11 +29,12 @@ struct BasketHeader {
     std::uint8_t flag = 0;         // 0 on disk; what follows inside a TTree record (7.4)
 };
 
-// Parses a basket's key header and basket fields at the reader's position and checks them:
-// fKeylen covers them, fNevBuf >= 0, fLast within [fKeylen, fKeylen + fObjlen] (on disk).
-// `embedded`: a basket inside a TTree record, whose key has fNbytes = 0 and whose fObjlen is a
-// capacity. Throws FormatError with the reader's context, UnsupportedError for TBasket
-// versions other than 1-3 and for negative fNevBufSize (ROOT's generated offset maps).
+// Parses a basket's key header (readKeyHeader) and basket fields at the reader's position and
+// checks them: fKeylen covers them, fNevBuf >= 0, fLast within [fKeylen, fKeylen + fObjlen] (on
+// disk). `embedded`: a basket inside a TTree record, whose key has fNbytes = 0 and whose fObjlen
+// is a capacity (KeyCheck::Embedded). Throws FormatError with the reader's context,
+// UnsupportedError for TBasket versions other than 1-3 and for negative fNevBufSize (ROOT's
+// generated offset maps).
 BasketHeader readBasketHeader(ByteReader& reader, bool embedded);
 
 // Turns ROOT's entry offsets (`raw`, at least `num_entries` values, measured from the key start,

@@ -44,6 +44,12 @@ public:
     virtual void decode(const BasketData& basket, frame::Column& out) const = 0;
 };
 
+// What errors name a branch by: its slash-joined path, or its name when it has none (branches
+// built outside a tree).
+inline const std::string& branchPath(const TBranch& branch) {
+    return branch.path.empty() ? branch.fName : branch.path;
+}
+
 // Context for choosing an interpretation.
 struct InterpretationContext {
     const TTree& tree;

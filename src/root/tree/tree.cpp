@@ -93,9 +93,8 @@ std::unique_ptr<Tree> Tree::open(const RootFile& file, std::string_view key_path
     const Key& key = file.findKey(key_path);
     const std::string path = normalizeTreePath(key_path);
     if (!isTreeClass(key.fClassName)) {
-        UsageError error(fmt::format("'{}' is a {}, not a TTree", path, key.fClassName));
-        error.at(file.url(), path);
-        throw error;
+        throwAt<UsageError>(fmt::format("'{}' is a {}, not a TTree", path, key.fClassName),
+                            file.url(), path);
     }
     const RootFile::Payload payload = file.readPayload(key, path);
     ByteReader reader = payload.reader();
@@ -217,10 +216,9 @@ const TBranch* Tree::findBranch(std::string_view path) const {
 const BranchInfo& Tree::branchInfo(const TBranch& branch) const {
     const auto it = index_.find(&branch);
     if (it == index_.end()) {
-        UsageError error(
-            fmt::format("branch '{}' does not belong to tree '{}'", branch.path, path_));
-        error.at(file_.url(), path_);
-        throw error;
+        throwAt<UsageError>(
+            fmt::format("branch '{}' does not belong to tree '{}'", branch.path, path_),
+            file_.url(), path_);
     }
     return infos_[it->second];
 }
@@ -257,34 +255,27 @@ std::vector<frame::Column> Tree::readBranches(std::span<const TBranch* const> br
         const TBranch& branch = *branches[k];
         const BranchInfo& info = branchInfo(branch);
         if (!info.interpretation) {
-            UnsupportedError error(info.unsupported);
-            error.at(file_.url(), fmt::format("{} branch {}", path_, branch.path));
-            throw error;
+            throwAt<UnsupportedError>(info.unsupported, file_.url(),
+                                      fmt::format("{} branch {}", path_, branch.path));
         }
         if (info.interpretation->kind() == InterpretationKind::NoData) {
-            UsageError error(
-                fmt::format("branch '{}' holds no values of its own ({}); read its "
-                            "sub-branches",
-                            branch.path, info.interpretation->describe()));
-            error.at(file_.url(), path_);
-            throw error;
+            throwAt<UsageError>(fmt::format("branch '{}' holds no values of its own ({}); read "
+                                            "its sub-branches",
+                                            branch.path, info.interpretation->describe()),
+                                file_.url(), path_);
         }
         const std::int64_t end = entry_end < 0 ? info.num_entries : entry_end;
         if (entry_begin < 0 || entry_begin > end || end > info.num_entries) {
-            UsageError error(
-                fmt::format("entry range [{}, {}) is outside branch '{}' ({} "
-                            "entries)",
-                            entry_begin, end, branch.path, info.num_entries));
-            error.at(file_.url(), path_);
-            throw error;
+            throwAt<UsageError>(fmt::format("entry range [{}, {}) is outside branch '{}' ({} "
+                                            "entries)",
+                                            entry_begin, end, branch.path, info.num_entries),
+                                file_.url(), path_);
         }
         if (entry_begin < info.first_entry && entry_begin < end) {
-            UnsupportedError error(
-                fmt::format("branch '{}' stores no entries before entry {} "
-                            "(it was added to a filled tree)",
-                            branch.path, info.first_entry));
-            error.at(file_.url(), path_);
-            throw error;
+            throwAt<UnsupportedError>(fmt::format("branch '{}' stores no entries before entry {} "
+                                                  "(it was added to a filled tree)",
+                                                  branch.path, info.first_entry),
+                                      file_.url(), path_);
         }
         lengths[k] = end - entry_begin;
         for (const BasketSlot& slot : info.baskets) {

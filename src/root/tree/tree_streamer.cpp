@@ -3,13 +3,10 @@
 // tail (fAliases, fIndex, fUserInfo, ...) that a reader never needs.
 #include "root/tree/tree_streamer.h"
 
-#include <cctype>
-#include <cstdlib>
-#include <numbers>
-
 #include <fmt/format.h>
 
 #include "root/core_objects.h"
+#include "root/streamer_info.h"
 #include "root/tree/basket.h"
 
 namespace hepflow::root {
@@ -40,21 +37,6 @@ constexpr std::uint8_t kFlagMaskedOffsetsMin = 20;
 constexpr std::uint8_t kFlagMaskedOffsetsMax = 40;
 constexpr std::uint8_t kFlagDisplacements = 40;
 constexpr std::uint32_t kDisplacementMask = 0xFF000000u;
-
-// Counts how deep the current thread is in nested branches and leaves.
-class NestingGuard {
-public:
-    explicit NestingGuard(const ByteReader& reader) {
-        if (++nesting_depth > kMaxNestingDepth) {
-            --nesting_depth;
-            reader.fail(fmt::format("branches and leaves nested more than {} levels deep",
-                                    kMaxNestingDepth));
-        }
-    }
-    ~NestingGuard() { --nesting_depth; }
-    NestingGuard(const NestingGuard&) = delete;
-    NestingGuard& operator=(const NestingGuard&) = delete;
-};
 
 // An array preceded by ROOT's one-byte "is there an array" flag (kOffsetP members such as
 // fBasketEntry); `count` comes from the counter member streamed before it.
@@ -91,10 +73,9 @@ void requireVersion(const ByteReader& reader, const VersionHeader& header,
                     std::string_view class_name, std::int16_t min_version,
                     std::int16_t max_version) {
     if (header.version >= min_version && header.version <= max_version) return;
-    UnsupportedError error(fmt::format("{} version {} is not supported (known: {} to {})",
-                                       class_name, header.version, min_version, max_version));
-    reader.addContext(error, header.start);
-    throw error;
+    reader.failAt<UnsupportedError>(
+        header.start, fmt::format("{} version {} is not supported (known: {} to {})", class_name,
+                                  header.version, min_version, max_version));
 }
 
 std::shared_ptr<TObjArray> readObjArrayMember(ByteReader& reader) {
@@ -340,62 +321,19 @@ void linkBranch(TBranch& branch, TBranch* parent) {
         if (child) linkBranch(*child, &branch);
 }
 
-// Value of one bound of a range spec: a number or one of the pi forms ROOT accepts.
-double parseRangeBound(std::string text) {
-    std::string compact;
-    for (char c : text)
-        if (!std::isspace(static_cast<unsigned char>(c)))
-            compact += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (compact.find("pi") != std::string::npos) {
-        constexpr double kPi = std::numbers::pi;
-        double value = kPi;
-        if (compact.find("2pi") != std::string::npos || compact.find("2*pi") != std::string::npos ||
-            compact.find("twopi") != std::string::npos)
-            value = 2 * kPi;
-        else if (compact.find("pi/2") != std::string::npos)
-            value = kPi / 2;
-        else if (compact.find("pi/4") != std::string::npos)
-            value = kPi / 4;
-        return compact.find('-') != std::string::npos ? -value : value;
-    }
-    return std::strtod(compact.c_str(), nullptr);
-}
-
 }  // namespace
 
 void parseLeafRange(TLeaf& leaf) {
-    const std::string& title = leaf.fTitle;
-    // The spec is the first bracket group holding a comma: "x[3]/[0,1,10]" has a dimension
-    // bracket first (ROOT's GetRange skips it the same way).
-    std::size_t left = 0;
-    std::size_t right = 0;
-    std::size_t comma = 0;
-    for (std::size_t search = 0;;) {
-        left = title.find('[', search);
-        if (left == std::string::npos) return;
-        right = title.find(']', left);
-        if (right == std::string::npos) return;
-        comma = title.find(',', left);
-        if (comma != std::string::npos && comma < right) break;
-        search = right + 1;
-    }
-    constexpr int kDefaultBits = 32;
-    int nbits = kDefaultBits;
-    std::size_t end_of_max = right;
-    const std::size_t comma2 = title.find(',', comma + 1);
-    if (comma2 != std::string::npos && comma2 < right) {
-        nbits = std::atoi(title.substr(comma2 + 1, right - comma2 - 1).c_str());
-        if (nbits < 2 || nbits > kDefaultBits) nbits = kDefaultBits;
-        end_of_max = comma2;
-    }
-    leaf.range_min = parseRangeBound(title.substr(left + 1, comma - left - 1));
-    leaf.range_max = parseRangeBound(title.substr(comma + 1, end_of_max - comma - 1));
-    leaf.range_bits = nbits;
+    const auto spec = parseFloatRangeSpec(leaf.fTitle);
+    if (!spec) return;
+    leaf.range_min = spec->xmin;
+    leaf.range_max = spec->xmax;
+    leaf.range_bits = spec->nbits;
 }
 
 RootObjectPtr streamTreeObject(std::string_view class_name, ByteReader& reader) {
     if (class_name.starts_with("TBranch") || class_name.starts_with("TLeaf")) {
-        const NestingGuard guard(reader);
+        const NestingGuard guard(nesting_depth, kMaxNestingDepth, reader, "branches and leaves");
         if (class_name == "TBranch") return readBranch(reader);
         if (class_name == "TBranchElement") return readBranchElement(reader);
         if (class_name == "TBranchObject") return readBranchObject(reader);
@@ -419,9 +357,8 @@ std::shared_ptr<TTree> readTree(std::string_view class_name, ByteReader& reader)
         tree = readTreeBody(reader);
         reader.skipToEnd(header, class_name);
     } else {
-        UnsupportedError error(fmt::format("class {} is not a TTree", class_name));
-        reader.addContext(error, reader.position());
-        throw error;
+        reader.failAt<UnsupportedError>(reader.position(),
+                                        fmt::format("class {} is not a TTree", class_name));
     }
     tree->class_name = std::string(class_name);
     linkBranches(*tree);

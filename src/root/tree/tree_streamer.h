@@ -34,8 +34,9 @@ std::shared_ptr<TTree> readTree(std::string_view class_name, ByteReader& reader)
 void linkBranches(TTree& tree);
 
 // Parses the Float16_t / Double32_t range spec of a leaf title ("x/[0,10,12]", "[-pi,pi]")
-// into leaf.range_min / range_max / range_bits the way ROOT's TStreamerElement::GetRange does.
-// Leaves the fields at zero when the title has no range.
+// into leaf.range_min / range_max / range_bits with parseFloatRangeSpec, as ROOT's TLeafF16 /
+// TLeafD32 hand their title to TStreamerElement::GetRange. Leaves the fields at zero when the
+// title has no range.
 void parseLeafRange(TLeaf& leaf);
 
 }  // namespace hepflow::root

@@ -1,0 +1,320 @@
+// Entry serialization for every branch kind (big-endian values, STL count+version headers,
+// TStrings) and the rule that closes a basket once it reaches its size.
+#include "root/writer/basket_builder.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+#include "root/byte_reader.h"
+#include "root/endian.h"
+
+namespace hepflow::root {
+
+namespace {
+
+using frame::DType;
+
+// The version ROOT 6 writes in the count+version header of an STL container entry: that of
+// TStreamerInfo (ROOT-FORMAT.md 4.7), not the container's class version 6.
+constexpr std::int16_t kStlEntryVersion = 9;
+// A TString holds up to 254 bytes behind a 1-byte length; longer ones use 0xFF + uint32.
+constexpr std::size_t kShortStringMax = 254;
+// Room for the entry that crosses basket_bytes_ and the closing entry offsets, so that a basket
+// and its offset array usually fit the first allocation.
+constexpr std::size_t kReserveSlack = 4096;
+// Huge basket sizes grow on demand instead: a reservation per branch must stay cheap.
+constexpr std::size_t kMaxReserve = 16 << 20;
+
+template <class U>
+void swapCopy(std::byte* dst, const std::byte* src, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) {
+        U raw;
+        std::memcpy(&raw, src + i * sizeof(U), sizeof(U));
+        raw = detail::byteSwap(raw);
+        std::memcpy(dst + i * sizeof(U), &raw, sizeof(U));
+    }
+}
+
+// Appends `count` values of `dtype` from native memory as big-endian.
+void appendValues(std::vector<std::byte>& out, DType dtype, const std::byte* src,
+                  std::size_t count) {
+    const std::size_t size = frame::dtypeSize(dtype);
+    const std::size_t start = out.size();
+    out.resize(start + count * size);
+    std::byte* dst = out.data() + start;
+    switch (size) {
+        case 1:
+            if (dtype == DType::Bool) {
+                for (std::size_t i = 0; i < count; ++i)
+                    dst[i] = src[i] != std::byte{0} ? std::byte{1} : std::byte{0};
+            } else if (count > 0) {
+                std::memcpy(dst, src, count);
+            }
+            break;
+        case 2: swapCopy<std::uint16_t>(dst, src, count); break;
+        case 4: swapCopy<std::uint32_t>(dst, src, count); break;
+        case 8: swapCopy<std::uint64_t>(dst, src, count); break;
+        default: HEPFLOW_ASSERT(false, "unexpected value size");
+    }
+}
+
+template <class T>
+void appendBig(std::vector<std::byte>& out, T value) {
+    const std::size_t start = out.size();
+    out.resize(start + sizeof(T));
+    storeBigEndian<T>(out.data() + start, value);
+}
+
+void appendTString(std::vector<std::byte>& out, std::string_view text) {
+    if (text.size() <= kShortStringMax) {
+        appendBig<std::uint8_t>(out, static_cast<std::uint8_t>(text.size()));
+    } else {
+        appendBig<std::uint8_t>(out, 255);
+        appendBig<std::uint32_t>(out, static_cast<std::uint32_t>(text.size()));
+    }
+    const auto* bytes = reinterpret_cast<const std::byte*>(text.data());
+    out.insert(out.end(), bytes, bytes + text.size());
+}
+
+// The count+version header of an STL entry whose remaining bytes (after the count word) are
+// `counted`; ROOT's byte counts have 30 bits.
+void appendStlHeader(std::vector<std::byte>& out, std::size_t counted, std::string_view branch,
+                     std::int64_t entry) {
+    if (counted >= kByteCountMask)
+        throw UsageError(fmt::format("entry {} of branch '{}' is {} bytes: ROOT cannot stream a "
+                                     "container of 1 GiB or more",
+                                     entry, branch, counted))
+            .setObject(branch);
+    appendBig<std::uint32_t>(out, static_cast<std::uint32_t>(counted) | kByteCountMask);
+    appendBig<std::int16_t>(out, kStlEntryVersion);
+}
+
+std::string_view stringOf(const frame::Column& column, std::int64_t index) {
+    return column.stringAt(static_cast<std::size_t>(index));
+}
+
+template <class T>
+std::int64_t maxOf(const std::byte* src, std::size_t count) {
+    std::int64_t best = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        T value;
+        std::memcpy(&value, src + i * sizeof(T), sizeof(T));
+        best = std::max(best, static_cast<std::int64_t>(value));
+    }
+    return best;
+}
+
+// Largest value of an integer column range (counters), clamped below at 0.
+std::int64_t maxInteger(DType dtype, const std::byte* src, std::size_t count) {
+    switch (dtype) {
+        case DType::Int8: return maxOf<std::int8_t>(src, count);
+        case DType::UInt8: return maxOf<std::uint8_t>(src, count);
+        case DType::Int16: return maxOf<std::int16_t>(src, count);
+        case DType::UInt16: return maxOf<std::uint16_t>(src, count);
+        case DType::Int32: return maxOf<std::int32_t>(src, count);
+        case DType::UInt32: return maxOf<std::uint32_t>(src, count);
+        case DType::Int64: return maxOf<std::int64_t>(src, count);
+        case DType::UInt64: return maxOf<std::uint64_t>(src, count);
+        default: return 0;
+    }
+}
+
+}  // namespace
+
+BasketBuilder::BasketBuilder(const BranchPlan& plan, std::int64_t basket_bytes)
+    : plan_(plan),
+      basket_bytes_(static_cast<std::size_t>(basket_bytes)),
+      value_size_(frame::dtypeSize(plan.dtype)) {}
+
+std::size_t BasketBuilder::openSize() const {
+    // The entry-offset array: int32 n and n = entries + 1 offsets.
+    const std::size_t offsets =
+        plan_.hasEntryOffsets() ? 4 * (static_cast<std::size_t>(open_.num_entries) + 2) : 0;
+    return open_.data.size() + offsets;
+}
+
+void BasketBuilder::startEntry(std::int64_t cluster) {
+    if (open_.num_entries == 0) {
+        // Reuse the buffer of a written basket (its pages are mapped already); most baskets
+        // fill up to basket_bytes_, so that much is reserved at once.
+        if (spare_.capacity() > 0) {
+            open_.data = std::move(spare_);
+            open_.data.clear();
+            spare_ = {};
+        }
+        open_.data.reserve(std::min(basket_bytes_ + kReserveSlack, kMaxReserve));
+        open_.first_entry = next_entry_;
+        open_.cluster = cluster;
+        open_.slot = next_slot_;
+    }
+    HEPFLOW_ASSERT(open_.cluster == cluster, "a basket spans two clusters");
+}
+
+void BasketBuilder::close(std::vector<BasketContent>& closed) {
+    if (open_.num_entries == 0) return;
+    if (open_.data.size() > static_cast<std::size_t>(kMaxBasketBytes))
+        throw UsageError(fmt::format("branch '{}': an entry of more than {} bytes does not fit "
+                                     "in a ROOT basket",
+                                     plan_.name, kMaxBasketBytes))
+            .setObject(plan_.name);
+    closed.push_back(std::move(open_));
+    open_ = BasketContent{};
+    ++next_slot_;
+}
+
+void BasketBuilder::flush(std::vector<BasketContent>& closed) {
+    close(closed);
+}
+
+void BasketBuilder::recycle(std::vector<std::byte>&& buffer) {
+    if (spare_.capacity() == 0 && buffer.capacity() >= basket_bytes_) spare_ = std::move(buffer);
+}
+
+void BasketBuilder::append(const frame::Column& column, std::int64_t begin, std::int64_t end,
+                           std::int64_t cluster, std::vector<BasketContent>& closed) {
+    if (begin >= end) return;
+    switch (plan_.kind) {
+        case BranchKind::Scalar:
+        case BranchKind::FixedArray:
+        case BranchKind::Counter: appendFixed(column, begin, end, cluster, closed); break;
+        case BranchKind::CountedArray: appendCounted(column, begin, end, cluster, closed); break;
+        default: appendVariable(column, begin, end, cluster, closed); break;
+    }
+}
+
+void BasketBuilder::appendFixed(const frame::Column& column, std::int64_t begin, std::int64_t end,
+                                std::int64_t cluster, std::vector<BasketContent>& closed) {
+    const std::size_t per_entry = static_cast<std::size_t>(plan_.fixed_length);
+    const std::int64_t capacity =
+        std::max<std::int64_t>(1, static_cast<std::int64_t>(basket_bytes_ / plan_.entrySize()));
+    const std::byte* values = column.bytes().data();
+    // A fixed array read back by hepflow is jagged with constant lengths; either shape works.
+    const auto first_value = [&](std::int64_t entry) -> std::size_t {
+        if (column.levels() == 1)
+            return static_cast<std::size_t>(column.offsets(0)[static_cast<std::size_t>(entry)]);
+        return static_cast<std::size_t>(entry) * per_entry;
+    };
+    std::int64_t entry = begin;
+    while (entry < end) {
+        startEntry(cluster);
+        const std::int64_t take = std::min(capacity - open_.num_entries, end - entry);
+        const std::size_t count = static_cast<std::size_t>(take) * per_entry;
+        const std::byte* src = values + first_value(entry) * value_size_;
+        appendValues(open_.data, plan_.dtype, src, count);
+        if (plan_.kind == BranchKind::Counter)
+            maximum_ = std::max(maximum_, maxInteger(plan_.dtype, src, count));
+        open_.num_entries += take;
+        next_entry_ += take;
+        entry += take;
+        if (open_.num_entries >= capacity) close(closed);
+    }
+}
+
+void BasketBuilder::appendCounted(const frame::Column& column, std::int64_t begin, std::int64_t end,
+                                  std::int64_t cluster, std::vector<BasketContent>& closed) {
+    const auto& offsets = column.offsets(0);
+    const std::byte* values = column.bytes().data();
+    std::int64_t entry = begin;
+    while (entry < end) {
+        startEntry(cluster);
+        // Take entries until the basket reaches its size; the last one may overshoot.
+        std::size_t size = openSize();
+        std::int64_t stop = entry;
+        while (stop < end && size < basket_bytes_) {
+            const auto items = offsets[static_cast<std::size_t>(stop) + 1] -
+                               offsets[static_cast<std::size_t>(stop)];
+            size += static_cast<std::size_t>(items) * value_size_ + 4;
+            ++stop;
+        }
+        const auto first = static_cast<std::size_t>(offsets[static_cast<std::size_t>(entry)]);
+        std::size_t position = open_.data.size();
+        for (std::int64_t e = entry; e < stop; ++e) {
+            // Every entry starts below basket_bytes_ <= kMaxBasketBytes: it fits an int32.
+            open_.entry_starts.push_back(static_cast<std::int32_t>(position));
+            position += static_cast<std::size_t>(offsets[static_cast<std::size_t>(e) + 1] -
+                                                 offsets[static_cast<std::size_t>(e)]) *
+                        value_size_;
+        }
+        const auto last = static_cast<std::size_t>(offsets[static_cast<std::size_t>(stop)]);
+        appendValues(open_.data, plan_.dtype, values + first * value_size_, last - first);
+        open_.num_entries += stop - entry;
+        next_entry_ += stop - entry;
+        entry = stop;
+        if (size >= basket_bytes_) close(closed);
+    }
+}
+
+void BasketBuilder::appendVariable(const frame::Column& column, std::int64_t begin,
+                                   std::int64_t end, std::int64_t cluster,
+                                   std::vector<BasketContent>& closed) {
+    for (std::int64_t entry = begin; entry < end; ++entry) {
+        startEntry(cluster);
+        open_.entry_starts.push_back(static_cast<std::int32_t>(open_.data.size()));
+        writeEntry(column, entry);
+        ++open_.num_entries;
+        ++next_entry_;
+        if (openSize() >= basket_bytes_) close(closed);
+    }
+}
+
+void BasketBuilder::writeEntry(const frame::Column& column, std::int64_t entry) {
+    auto& out = open_.data;
+    const auto e = static_cast<std::size_t>(entry);
+    switch (plan_.kind) {
+        case BranchKind::CharStar:
+        case BranchKind::StdString: {
+            const auto text = stringOf(column, entry);
+            if (plan_.kind == BranchKind::CharStar)
+                maximum_ =
+                    std::max<std::int64_t>(maximum_, static_cast<std::int64_t>(text.size()) + 1);
+            appendTString(out, text);
+            return;
+        }
+        case BranchKind::Vector: {
+            const auto& offsets = column.offsets(0);
+            const auto first = static_cast<std::size_t>(offsets[e]);
+            const auto count = static_cast<std::size_t>(offsets[e + 1]) - first;
+            appendStlHeader(out, 2 + 4 + count * value_size_, plan_.name, entry);
+            appendBig<std::int32_t>(out, static_cast<std::int32_t>(count));
+            appendValues(out, plan_.dtype, column.bytes().data() + first * value_size_, count);
+            return;
+        }
+        case BranchKind::VectorVector: {
+            const auto& outer = column.offsets(0);
+            const auto& inner = column.offsets(1);
+            const auto first = static_cast<std::size_t>(outer[e]);
+            const auto last = static_cast<std::size_t>(outer[e + 1]);
+            const auto values = static_cast<std::size_t>(inner[last] - inner[first]);
+            appendStlHeader(out, 2 + 4 + 4 * (last - first) + values * value_size_, plan_.name,
+                            entry);
+            appendBig<std::int32_t>(out, static_cast<std::int32_t>(last - first));
+            for (std::size_t item = first; item < last; ++item) {
+                const auto begin = static_cast<std::size_t>(inner[item]);
+                const auto count = static_cast<std::size_t>(inner[item + 1]) - begin;
+                appendBig<std::int32_t>(out, static_cast<std::int32_t>(count));
+                appendValues(out, plan_.dtype, column.bytes().data() + begin * value_size_, count);
+            }
+            return;
+        }
+        case BranchKind::VectorString: {
+            const auto& outer = column.offsets(0);
+            const auto first = static_cast<std::size_t>(outer[e]);
+            const auto last = static_cast<std::size_t>(outer[e + 1]);
+            std::size_t counted = 2 + 4;
+            for (std::size_t item = first; item < last; ++item)
+                counted += tstringSize(stringOf(column, static_cast<std::int64_t>(item)).size());
+            appendStlHeader(out, counted, plan_.name, entry);
+            appendBig<std::int32_t>(out, static_cast<std::int32_t>(last - first));
+            for (std::size_t item = first; item < last; ++item)
+                appendTString(out, stringOf(column, static_cast<std::int64_t>(item)));
+            return;
+        }
+        default: HEPFLOW_ASSERT(false, "fixed-size kind in writeEntry");
+    }
+}
+
+}  // namespace hepflow::root

@@ -1,0 +1,511 @@
+// TreeWriter: checks batches, derives counters, cuts clusters, fills baskets per branch in
+// parallel, compresses them in parallel and writes each finished cluster in a fixed order.
+#include "root/writer/tree_writer.h"
+
+#include <algorithm>
+#include <limits>
+#include <set>
+
+#include <fmt/format.h>
+#include <tbb/parallel_for.h>
+
+#include "common/error.h"
+#include "root/writer/basket_builder.h"
+#include "root/writer/basket_record.h"
+#include "root/writer/branch_plan.h"
+#include "root/writer/tree_record.h"
+
+namespace hepflow::root {
+
+namespace {
+
+using frame::Column;
+using frame::DType;
+
+[[noreturn]] void badColumn(const BranchPlan& plan, std::string_view why) {
+    throw UsageError(fmt::format("column for branch '{}': {}", plan.name, why))
+        .setObject(plan.name);
+}
+
+// Offsets of one level: `count + 1` non-decreasing values starting at >= 0 and ending at or
+// below `limit`. Returns nothing; throws UsageError naming the branch and the entry.
+void checkOffsets(const BranchPlan& plan, const frame::Offsets& offsets, std::size_t first,
+                  std::size_t count, std::int64_t limit, std::string_view level) {
+    if (offsets.size() < first + count + 1)
+        badColumn(plan,
+                  fmt::format("{} offsets: {} values for {} items", level, offsets.size(), count));
+    if (offsets[first] < 0) badColumn(plan, fmt::format("{} offsets start below 0", level));
+    for (std::size_t i = first; i < first + count; ++i)
+        if (offsets[i + 1] < offsets[i])
+            badColumn(plan, fmt::format("{} offsets decrease at item {}", level, i));
+    if (offsets[first + count] > limit)
+        badColumn(plan, fmt::format("{} offsets end at {} past the {} values", level,
+                                    offsets[first + count], limit));
+}
+
+std::int64_t numValuesOf(const Column& column) {
+    return static_cast<std::int64_t>(column.dtype() == DType::String ? column.bytes().size()
+                                                                     : column.numValues());
+}
+
+// Checks that `column` has the shape the plan writes, for `n` entries.
+void checkColumn(const BranchPlan& plan, const Column& column, std::int64_t n) {
+    if (column.dtype() != plan.dtype)
+        badColumn(plan,
+                  fmt::format("dtype {} but the branch was declared {}",
+                              frame::dtypeName(column.dtype()), frame::dtypeName(plan.dtype)));
+    const auto entries = static_cast<std::size_t>(n);
+    const std::int64_t values = numValuesOf(column);
+    const auto expect_levels = [&](std::size_t levels) {
+        if (column.levels() != levels)
+            badColumn(plan, fmt::format("{} offsets levels, expected {}", column.levels(), levels));
+    };
+    switch (plan.kind) {
+        case BranchKind::Scalar:
+        case BranchKind::Counter:
+            expect_levels(0);
+            if (values != n) badColumn(plan, fmt::format("{} values for {} entries", values, n));
+            return;
+        case BranchKind::FixedArray: {
+            const std::int64_t length = plan.fixed_length;
+            if (column.levels() == 0) {
+                if (values != n * length)
+                    badColumn(plan,
+                              fmt::format("{} values for {} entries of {}", values, n, length));
+                return;
+            }
+            expect_levels(1);
+            const auto& offsets = column.offsets(0);
+            checkOffsets(plan, offsets, 0, entries, values, "entry");
+            for (std::size_t e = 0; e < entries; ++e)
+                if (offsets[e + 1] - offsets[e] != length)
+                    badColumn(plan, fmt::format("entry {} has {} values, the fixed length is {}", e,
+                                                offsets[e + 1] - offsets[e], length));
+            return;
+        }
+        case BranchKind::CountedArray:
+        case BranchKind::Vector:
+        case BranchKind::CharStar:
+        case BranchKind::StdString:
+            expect_levels(1);
+            checkOffsets(plan, column.offsets(0), 0, entries, values, "entry");
+            return;
+        case BranchKind::VectorVector:
+        case BranchKind::VectorString: {
+            expect_levels(2);
+            const auto& outer = column.offsets(0);
+            const auto& inner = column.offsets(1);
+            checkOffsets(plan, outer, 0, entries, static_cast<std::int64_t>(inner.size()) - 1,
+                         "entry");
+            const auto first = static_cast<std::size_t>(outer[0]);
+            checkOffsets(plan, inner, first, static_cast<std::size_t>(outer[entries]) - first,
+                         values, "inner");
+            return;
+        }
+    }
+}
+
+template <class T>
+std::int64_t valueAt(const Column& column, std::size_t index) {
+    return static_cast<std::int64_t>(column.values<T>()[index]);
+}
+
+std::int64_t integerAt(const Column& column, std::size_t index) {
+    switch (column.dtype()) {
+        case DType::Int8: return valueAt<std::int8_t>(column, index);
+        case DType::UInt8: return valueAt<std::uint8_t>(column, index);
+        case DType::Int16: return valueAt<std::int16_t>(column, index);
+        case DType::UInt16: return valueAt<std::uint16_t>(column, index);
+        case DType::Int32: return valueAt<std::int32_t>(column, index);
+        case DType::UInt32: return valueAt<std::uint32_t>(column, index);
+        case DType::Int64: return valueAt<std::int64_t>(column, index);
+        case DType::UInt64: {
+            const auto value = column.values<std::uint64_t>()[index];
+            return value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
+                       ? -1
+                       : static_cast<std::int64_t>(value);
+        }
+        default: return -1;
+    }
+}
+
+// Uncompressed bytes entry `e` adds to its branch's baskets (auto clustering only).
+std::int64_t entryBytes(const BranchPlan& plan, const Column& column, std::size_t e) {
+    const std::int64_t size = static_cast<std::int64_t>(frame::dtypeSize(plan.dtype));
+    const auto span_of = [&](const frame::Offsets& offsets, std::size_t i) {
+        return offsets[i + 1] - offsets[i];
+    };
+    switch (plan.kind) {
+        case BranchKind::Scalar:
+        case BranchKind::FixedArray:
+        case BranchKind::Counter: return static_cast<std::int64_t>(plan.entrySize());
+        case BranchKind::CountedArray: return 4 + span_of(column.offsets(0), e) * size;
+        case BranchKind::CharStar:
+        case BranchKind::StdString:
+            return 4 + static_cast<std::int64_t>(
+                           tstringSize(static_cast<std::size_t>(span_of(column.offsets(0), e))));
+        case BranchKind::Vector: return 14 + span_of(column.offsets(0), e) * size;
+        case BranchKind::VectorVector:
+        case BranchKind::VectorString: {
+            const auto& outer = column.offsets(0);
+            const auto& inner = column.offsets(1);
+            const auto items = span_of(outer, e);
+            const auto values = inner[static_cast<std::size_t>(outer[e + 1])] -
+                                inner[static_cast<std::size_t>(outer[e])];
+            return 14 + 4 * items + values * size;
+        }
+    }
+    return 0;
+}
+
+// A run of entries of one batch inside one cluster.
+struct Segment {
+    std::int64_t begin = 0;
+    std::int64_t end = 0;
+    std::int64_t cluster = 0;
+    bool closes_cluster = false;
+};
+
+}  // namespace
+
+struct TreeWriter::Impl {
+    FileWriter& file;
+    FileWriter::DirectoryId dir;
+    std::string name;
+    std::string title;
+    std::vector<BranchSpec> specs;
+    TreeWriteOptions options;
+    TreePlan plan;
+    std::vector<BasketBuilder> builders;           // per plan branch
+    std::vector<BasketKeyInfo> key_infos;          // per plan branch
+    std::vector<BranchRecord> records;             // per plan branch
+    std::vector<std::vector<EncodedBasket>> held;  // per plan branch: baskets of open clusters
+    std::int64_t entries = 0;
+    std::int64_t cluster_size = 0;  // entries per cluster; 0 while auto mode looks for it
+    std::int64_t auto_bytes = 0;    // auto mode: bytes of the first cluster so far
+    bool closed = false;
+    bool failed = false;
+
+    Impl(FileWriter& file_in, FileWriter::DirectoryId dir_in, std::string name_in,
+         std::string title_in, std::vector<BranchSpec> specs_in, TreeWriteOptions options_in)
+        : file(file_in),
+          dir(dir_in),
+          name(std::move(name_in)),
+          title(std::move(title_in)),
+          specs(std::move(specs_in)),
+          options(options_in) {}
+
+    void checkUsable(std::string_view what) const {
+        if (closed) throw UsageError(fmt::format("tree '{}': {} after close()", name, what));
+        if (failed)
+            throw UsageError(
+                fmt::format("tree '{}': {} after an earlier write failed", name, what));
+    }
+
+    std::vector<Segment> segmentsOf(std::int64_t n, std::int64_t& new_cluster_size,
+                                    std::int64_t& new_auto_bytes,
+                                    const std::vector<const Column*>& columns) const;
+    void encodeAndHold(std::vector<std::vector<BasketContent>>& closed_baskets);
+    void writeClustersBefore(std::int64_t cluster);
+    void place(std::size_t branch, EncodedBasket& basket);
+};
+
+std::vector<Segment> TreeWriter::Impl::segmentsOf(std::int64_t n, std::int64_t& new_cluster_size,
+                                                  std::int64_t& new_auto_bytes,
+                                                  const std::vector<const Column*>& columns) const {
+    new_cluster_size = cluster_size;
+    new_auto_bytes = auto_bytes;
+    std::int64_t first_cluster_end = -1;
+    if (cluster_size == 0) {
+        // Auto mode: the first cluster ends at the entry where all branches together reach
+        // auto_cluster_bytes; its entry count then fixes every later cluster.
+        std::vector<std::int64_t> sizes(static_cast<std::size_t>(n), 0);
+        for (std::size_t b = 0; b < plan.branches.size(); ++b) {
+            const auto& branch = plan.branches[b];
+            for (std::size_t e = 0; e < sizes.size(); ++e)
+                sizes[e] += entryBytes(branch, *columns[b], e);
+        }
+        for (std::size_t e = 0; e < sizes.size(); ++e) {
+            new_auto_bytes += sizes[e];
+            if (new_auto_bytes >= options.auto_cluster_bytes) {
+                first_cluster_end = static_cast<std::int64_t>(e) + 1;
+                new_cluster_size = entries + first_cluster_end;
+                break;
+            }
+        }
+    }
+    std::vector<Segment> segments;
+    std::int64_t begin = 0;
+    while (begin < n) {
+        const std::int64_t global = entries + begin;
+        Segment segment;
+        segment.begin = begin;
+        if (new_cluster_size == 0) {
+            segment.end = n;
+            segment.cluster = 0;
+        } else if (first_cluster_end >= 0 && begin < first_cluster_end) {
+            segment.end = first_cluster_end;
+            segment.cluster = 0;
+            segment.closes_cluster = true;
+        } else {
+            segment.cluster = global / new_cluster_size;
+            const std::int64_t cluster_end = (segment.cluster + 1) * new_cluster_size;
+            segment.end = std::min(n, cluster_end - entries);
+            segment.closes_cluster = entries + segment.end == cluster_end;
+        }
+        segments.push_back(segment);
+        begin = segment.end;
+    }
+    return segments;
+}
+
+void TreeWriter::Impl::encodeAndHold(std::vector<std::vector<BasketContent>>& closed_baskets) {
+    struct Task {
+        std::size_t branch;
+        BasketContent* content;
+    };
+    std::vector<Task> tasks;
+    for (std::size_t b = 0; b < closed_baskets.size(); ++b)
+        for (auto& content : closed_baskets[b]) tasks.push_back({b, &content});
+    std::vector<EncodedBasket> encoded(tasks.size());
+    tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t i) {
+        const auto& task = tasks[i];
+        encoded[i] = encodeBasket(std::move(*task.content), key_infos[task.branch],
+                                  plan.branches[task.branch].compression);
+    });
+    for (std::size_t i = 0; i < tasks.size(); ++i)
+        held[tasks[i].branch].push_back(std::move(encoded[i]));
+}
+
+void TreeWriter::Impl::place(std::size_t branch, EncodedBasket& basket) {
+    const std::uint64_t offset = file.allocate(static_cast<std::uint64_t>(basket.nbytes()));
+    setBasketSeek(basket, offset);
+    file.writeAt(offset, basket.header);
+    file.writeAt(offset + basket.header.size(), basket.payload);
+    auto& record = records[branch];
+    HEPFLOW_ASSERT(static_cast<std::size_t>(basket.slot) == record.basket_bytes.size(),
+                   "baskets placed out of order");
+    record.basket_bytes.push_back(basket.nbytes());
+    record.basket_entry.push_back(basket.first_entry);
+    record.basket_seek.push_back(offset);
+    record.tot_bytes += basket.keylen + basket.objlen;
+    record.zip_bytes += basket.nbytes();
+    builders[branch].recycle(std::move(basket.spare));
+    builders[branch].recycle(std::move(basket.payload));
+}
+
+void TreeWriter::Impl::writeClustersBefore(std::int64_t cluster) {
+    // Cluster by cluster, branch by branch, basket by basket: a reader of one cluster finds
+    // it in one region, and the layout does not depend on how the entries came in batches.
+    std::vector<std::size_t> next(held.size(), 0);
+    while (true) {
+        std::int64_t lowest = cluster;
+        for (std::size_t b = 0; b < held.size(); ++b)
+            if (next[b] < held[b].size()) lowest = std::min(lowest, held[b][next[b]].cluster);
+        if (lowest >= cluster) break;
+        for (std::size_t b = 0; b < held.size(); ++b)
+            while (next[b] < held[b].size() && held[b][next[b]].cluster == lowest)
+                place(b, held[b][next[b]++]);
+    }
+    for (std::size_t b = 0; b < held.size(); ++b)
+        held[b].erase(held[b].begin(), held[b].begin() + static_cast<std::ptrdiff_t>(next[b]));
+}
+
+TreeWriter::TreeWriter(FileWriter& file, FileWriter::DirectoryId dir, std::string name,
+                       std::string title, std::vector<BranchSpec> branches,
+                       TreeWriteOptions options)
+    : impl_(std::make_unique<Impl>(file, dir, std::move(name), std::move(title),
+                                   std::move(branches), options)) {
+    auto& impl = *impl_;
+    if (impl.name.empty()) throw UsageError("a tree needs a name");
+    if (options.basket_bytes < 1 || options.basket_bytes > kMaxBasketBytes)
+        throw UsageError(fmt::format("tree '{}': basket_bytes {} outside 1..{}", impl.name,
+                                     options.basket_bytes, kMaxBasketBytes));
+    if (options.cluster_entries < 0)
+        throw UsageError(fmt::format("tree '{}': negative cluster_entries", impl.name));
+    if (options.cluster_entries == 0 && options.auto_cluster_bytes < 1)
+        throw UsageError(fmt::format("tree '{}': auto_cluster_bytes must be positive", impl.name));
+    impl.plan = planTree(impl.specs, file.options().compression);
+    impl.cluster_size = options.cluster_entries;
+    // Baskets carry the file's date, like every other key (fixed in reproducible files).
+    const std::uint32_t datime = file.datime();
+    const std::uint64_t seek_pdir = file.directorySeek(dir);
+    const std::size_t count = impl.plan.branches.size();
+    impl.builders.reserve(count);
+    impl.key_infos.resize(count);
+    impl.records.resize(count);
+    impl.held.resize(count);
+    for (std::size_t b = 0; b < count; ++b) {
+        const auto& branch = impl.plan.branches[b];
+        impl.builders.emplace_back(branch, options.basket_bytes);
+        auto& info = impl.key_infos[b];
+        info.branch_name = branch.name;
+        info.tree_name = impl.name;
+        info.datime = datime;
+        info.seek_pdir = seek_pdir;
+        info.basket_size = static_cast<std::int32_t>(options.basket_bytes);
+        info.entry_offsets = branch.hasEntryOffsets();
+        info.entry_size = static_cast<std::int32_t>(branch.entrySize());
+        // fKeylen is an int16: the names in every basket key must fit it.
+        if (basketKeylen(info) > std::numeric_limits<std::int16_t>::max())
+            throw UsageError(
+                fmt::format("tree '{}': branch name of {} bytes is too long for "
+                            "a basket key",
+                            impl.name, branch.name.size()));
+        impl.records[b].plan = &impl.plan.branches[b];
+        impl.records[b].basket_size = info.basket_size;
+    }
+}
+
+TreeWriter::~TreeWriter() = default;
+
+std::int64_t TreeWriter::numEntries() const {
+    return impl_->entries;
+}
+
+void TreeWriter::write(const frame::ColumnBatch& batch) {
+    auto& impl = *impl_;
+    impl.checkUsable("write()");
+    const std::int64_t n = batch.num_entries;
+    if (n < 0) throw UsageError(fmt::format("tree '{}': negative batch size", impl.name));
+    if (batch.columns.size() != impl.specs.size())
+        throw UsageError(fmt::format("tree '{}': batch has {} columns, the tree {} branches",
+                                     impl.name, batch.columns.size(), impl.specs.size()));
+    // Check everything before changing any state: a rejected batch leaves the tree as it was.
+    const std::size_t count = impl.plan.branches.size();
+    std::vector<const Column*> columns(count, nullptr);
+    for (std::size_t i = 0; i < impl.specs.size(); ++i) {
+        const auto& [column_name, column] = batch.columns[i];
+        if (column_name != impl.specs[i].name)
+            throw UsageError(fmt::format("tree '{}': batch column {} is '{}', expected '{}'",
+                                         impl.name, i, column_name, impl.specs[i].name));
+        const auto b = static_cast<std::size_t>(impl.plan.branch_of_column[i]);
+        checkColumn(impl.plan.branches[b], column, n);
+        columns[b] = &column;
+    }
+    // Counters: the item counts of their arrays, which must agree with each other and with a
+    // counter column when one is given.
+    std::vector<Column> made_counters;
+    made_counters.reserve(count);
+    for (std::size_t b = 0; b < count; ++b) {
+        const auto& counter = impl.plan.branches[b];
+        if (counter.kind != BranchKind::Counter) continue;
+        const auto first_array = static_cast<std::size_t>(counter.arrays.front());
+        const auto& offsets = columns[first_array]->offsets(0);
+        for (const int array : counter.arrays) {
+            const auto& other = columns[static_cast<std::size_t>(array)]->offsets(0);
+            for (std::size_t e = 0; e < static_cast<std::size_t>(n); ++e)
+                if (other[e + 1] - other[e] != offsets[e + 1] - offsets[e])
+                    throw UsageError(
+                        fmt::format(
+                            "tree '{}': branches '{}' and '{}' share counter '{}' but entry {} has "
+                            "{} and {} items",
+                            impl.name, impl.plan.branches[first_array].name,
+                            impl.plan.branches[static_cast<std::size_t>(array)].name, counter.name,
+                            impl.entries + static_cast<std::int64_t>(e),
+                            offsets[e + 1] - offsets[e], other[e + 1] - other[e]))
+                        .setObject(counter.name);
+        }
+        if (columns[b] != nullptr) {
+            for (std::size_t e = 0; e < static_cast<std::size_t>(n); ++e)
+                if (integerAt(*columns[b], e) != offsets[e + 1] - offsets[e])
+                    throw UsageError(
+                        fmt::format(
+                            "tree '{}': counter '{}' is {} at entry {} but '{}' has {} items",
+                            impl.name, counter.name, integerAt(*columns[b], e),
+                            impl.entries + static_cast<std::int64_t>(e),
+                            impl.plan.branches[first_array].name, offsets[e + 1] - offsets[e]))
+                        .setObject(counter.name);
+            continue;
+        }
+        Column made(DType::Int32);
+        made.bytes().resize(static_cast<std::size_t>(n) * sizeof(std::int32_t));
+        auto values = made.values<std::int32_t>();
+        for (std::size_t e = 0; e < static_cast<std::size_t>(n); ++e) {
+            const auto items = offsets[e + 1] - offsets[e];
+            if (items > std::numeric_limits<std::int32_t>::max())
+                throw UsageError(
+                    fmt::format("tree '{}': entry {} of '{}' has {} items, more "
+                                "than an Int_t counter holds",
+                                impl.name, impl.entries + static_cast<std::int64_t>(e),
+                                impl.plan.branches[first_array].name, items));
+            values[e] = static_cast<std::int32_t>(items);
+        }
+        made_counters.push_back(std::move(made));
+        columns[b] = &made_counters.back();
+    }
+    if (n == 0) return;
+
+    std::int64_t new_cluster_size = 0;
+    std::int64_t new_auto_bytes = 0;
+    const auto segments = impl.segmentsOf(n, new_cluster_size, new_auto_bytes, columns);
+    try {
+        std::vector<std::vector<BasketContent>> closed_baskets(count);
+        tbb::parallel_for(std::size_t{0}, count, [&](std::size_t b) {
+            auto& builder = impl.builders[b];
+            for (const auto& segment : segments) {
+                builder.append(*columns[b], segment.begin, segment.end, segment.cluster,
+                               closed_baskets[b]);
+                if (segment.closes_cluster) builder.flush(closed_baskets[b]);
+            }
+        });
+        impl.cluster_size = new_cluster_size;
+        impl.auto_bytes = new_auto_bytes;
+        impl.entries += n;
+        impl.encodeAndHold(closed_baskets);
+        // Clusters before the one holding the next entry are complete.
+        const std::int64_t open_cluster =
+            impl.cluster_size == 0 ? 0 : impl.entries / impl.cluster_size;
+        impl.writeClustersBefore(open_cluster);
+    } catch (...) {
+        impl.failed = true;
+        throw;
+    }
+}
+
+Key TreeWriter::close() {
+    auto& impl = *impl_;
+    impl.checkUsable("close()");
+    try {
+        std::vector<std::vector<BasketContent>> closed_baskets(impl.builders.size());
+        for (std::size_t b = 0; b < impl.builders.size(); ++b)
+            impl.builders[b].flush(closed_baskets[b]);
+        impl.encodeAndHold(closed_baskets);
+        impl.writeClustersBefore(std::numeric_limits<std::int64_t>::max());
+
+        TreeRecord tree;
+        tree.name = impl.name;
+        tree.title = impl.title;
+        tree.entries = impl.entries;
+        tree.auto_flush = impl.cluster_size > 0 ? impl.cluster_size : impl.entries;
+        for (std::size_t b = 0; b < impl.records.size(); ++b) {
+            auto& record = impl.records[b];
+            record.entries = impl.builders[b].numEntries();
+            record.maximum = impl.builders[b].maximum();
+            tree.branches.push_back(record);
+        }
+
+        impl.file.requireStreamer("TTree");
+        impl.file.requireStreamer("TBranch");
+        bool elements = false;
+        std::set<std::string> containers;
+        for (const auto& branch : impl.plan.branches) {
+            if (!branch.isElement()) continue;
+            elements = true;
+            if (branch.container_info && containers.insert(branch.class_name).second)
+                impl.file.addStreamerInfo(branch.container_info);
+        }
+        if (elements) impl.file.requireStreamer("TBranchElement");
+        for (const auto& leaf_class : leafClassesOf(tree)) impl.file.requireStreamer(leaf_class);
+
+        Key key = impl.file.writeObject(impl.dir, "TTree", impl.name, impl.title,
+                                        [&](ByteWriter& out) { writeTreePayload(out, tree); });
+        impl.closed = true;
+        return key;
+    } catch (...) {
+        impl.failed = true;
+        throw;
+    }
+}
+
+}  // namespace hepflow::root
