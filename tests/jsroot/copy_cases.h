@@ -30,7 +30,9 @@ struct CopyCase {
 const std::vector<CopyCase>& copyCases();
 
 // GoogleTest prints a parameter with this: the case's name, not its bytes.
-inline void PrintTo(const CopyCase& copy_case, std::ostream* out) { *out << copy_case.name; }
+inline void PrintTo(const CopyCase& copy_case, std::ostream* out) {
+    *out << copy_case.name;
+}
 
 // `hepflow copy` argv after the program: copy FILE:TREE OUT [--entries A:B] args...
 std::vector<std::string> copyArguments(const CopyCase& copy_case, const std::string& output);

@@ -439,15 +439,16 @@ std::size_t roundTrip(const Bytes& input, CompressionSetting setting) {
         EXPECT_EQ(packed, input);  // stored raw
     } else {
         const auto blocks = parseBlocks(packed);
-        const std::size_t expected_blocks =
-            (input.size() + kMaxCompressionBlockInput - 1) / kMaxCompressionBlockInput;
+        const std::size_t limit = setting.algorithm == CompressionAlgorithm::Lzma
+                                      ? kMaxLzmaBlockInput
+                                      : kMaxCompressionBlockInput;
+        const std::size_t expected_blocks = (input.size() + limit - 1) / limit;
         EXPECT_EQ(blocks.size(), expected_blocks);
         for (std::size_t i = 0; i < blocks.size(); ++i) {
             EXPECT_EQ(blocks[i].magic, magicOf(setting.algorithm));
             EXPECT_EQ(blocks[i].method, methodOf(setting.algorithm));
-            EXPECT_EQ(blocks[i].uncompressed, i + 1 < blocks.size()
-                                                  ? kMaxCompressionBlockInput
-                                                  : input.size() - i * kMaxCompressionBlockInput);
+            EXPECT_EQ(blocks[i].uncompressed,
+                      i + 1 < blocks.size() ? limit : input.size() - i * limit);
         }
         EXPECT_EQ(detectBlockAlgorithm(packed), setting.algorithm);
     }

@@ -277,10 +277,16 @@ std::vector<std::byte> compressPayload(std::span<const std::byte> in, Compressio
     // Budget: the output must end up strictly smaller than the input, so no block may push it
     // to in.size() bytes; a block that does not fit means "store raw" (uproot's rule; ROOT's
     // per-block rule is stricter, and readers accept either).
+    // JSROOT decodes each LZMA block as a single LZMA2 chunk (at most 64 KiB compressed);
+    // ROOT's own 32000-byte baskets always fit one, so hepflow's larger baskets are cut into
+    // blocks of kMaxLzmaBlockInput bytes, which readers (ROOT, uproot, JSROOT) all accept.
+    const std::size_t block_limit = setting.algorithm == CompressionAlgorithm::Lzma
+                                        ? kMaxLzmaBlockInput
+                                        : kMaxCompressionBlockInput;
     std::vector<std::byte> out(in.size());
     std::size_t written = 0;
-    for (std::size_t pos = 0; pos < in.size(); pos += kMaxCompressionBlockInput) {
-        const auto block = in.subspan(pos, std::min(kMaxCompressionBlockInput, in.size() - pos));
+    for (std::size_t pos = 0; pos < in.size(); pos += block_limit) {
+        const auto block = in.subspan(pos, std::min(block_limit, in.size() - pos));
         const std::size_t budget = in.size() - 1 - written;
         if (budget <= kCompressionBlockHeaderSize) return stored_raw();
         // The compressed-size field is 24 bits wide as well.

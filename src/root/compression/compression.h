@@ -18,6 +18,9 @@ enum class CompressionAlgorithm { None, Zlib, Lzma, Lz4, Zstd, OldRoot };
 inline constexpr std::size_t kCompressionBlockHeaderSize = 9;
 // kMAXZIPBUF of TBasket.cxx: the 24-bit size fields cap each block's input at 0xFFFFFF bytes.
 inline constexpr std::size_t kMaxCompressionBlockInput = 0xFFFFFF;
+// LZMA blocks written by hepflow hold at most this many input bytes, so that each compresses
+// into one LZMA2 chunk (64 KiB), the only form JSROOT decodes.
+inline constexpr std::size_t kMaxLzmaBlockInput = 64000;
 // An "L4" block carries the big-endian XXH64 (seed 0) of its LZ4 data before that data.
 inline constexpr std::size_t kLz4ChecksumSize = 8;
 
