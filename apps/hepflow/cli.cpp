@@ -145,6 +145,52 @@ int runCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
         command = [&] { runCopy(copy_options, out, err); };
     });
 
+    // --- generate (apps/hepflow/generate.cpp) ---
+    GenerateOptions generate_options;
+    auto* generate = app.add_subcommand(
+        "generate",
+        "Write a generated sample. nanoaod: a NanoAOD-like Events tree (CMS 2012 open-data\n"
+        "schema) with Drell-Yan, W, ttbar-like and QCD multijet events (docs/generator.md).\n"
+        "Deterministic for a seed whatever the thread count.\n"
+        "Example: hepflow generate nanoaod --events 100000 --seed 7 -o sample.root");
+    generate->add_option("KIND", generate_options.kind, "Sample type: nanoaod")
+        ->check(CLI::IsMember({"nanoaod"}))
+        ->required();
+    generate->add_option("-n,--events", generate_options.events, "Number of events")
+        ->check(CLI::PositiveNumber);
+    generate->add_option("--seed", generate_options.seed, "Random seed (default 1)");
+    generate->add_option("-o,--output", generate_options.output, "ROOT file to write")
+        ->required();
+    generate->add_option("--compression", generate_options.compression,
+                         "zstd[:1-9] (default zstd:5), lz4, lzma, zlib, none or a ROOT setting");
+    generate->callback([&] {
+        generate_options.progress = &err == &std::cerr && isatty(STDERR_FILENO) == 1;
+        command = [&] { runGenerate(generate_options, out, err); };
+    });
+    // --- end generate ---
+
+    // --- reduce (apps/hepflow/reduce.cpp) ---
+    ReduceOptions reduce_options;
+    auto* reduce = app.add_subcommand(
+        "reduce",
+        "Run a data reduction described by a YAML config (docs/reduce.md): object selections,\n"
+        "defines, event selections and one or more outputs, in one pass over the inputs.\n"
+        "Prints the cut-flow, events and bytes in/out and the time taken.\n"
+        "Example: hepflow reduce examples/dimuon.yaml -i sample.root");
+    reduce->add_option("CONFIG", reduce_options.config, "YAML config file")->required();
+    reduce->add_option("-i,--input", reduce_options.inputs,
+                       "Input files or globs (replace the config's inputs)");
+    reduce->add_option("--set", reduce_options.overrides,
+                       "KEY=VALUE overrides of config settings");
+    reduce->add_option("--output-dir", reduce_options.output_dir,
+                       "Folder for relative output paths");
+    reduce->add_option("--report", reduce_options.report_json, "Write the report as JSON here");
+    reduce->callback([&] {
+        reduce_options.progress = &err == &std::cerr && isatty(STDERR_FILENO) == 1;
+        command = [&] { runReduce(reduce_options, out, err); };
+    });
+    // --- end reduce ---
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
@@ -153,7 +199,7 @@ int runCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
         std::string message = e.what();
         // CLI11 reports a misspelt command as a missing one; name what was typed instead.
         if (const auto extra = app.remaining(); app.get_subcommands().empty() && !extra.empty())
-            message = fmt::format("unknown command '{}' (commands: ls, show, dump, stats, copy)",
+            message = fmt::format("unknown command '{}' (commands: ls, show, dump, stats, copy, generate, reduce)",
                                   extra.front());
         return reportError(err, "usage error", message + " (see hepflow --help)", kExitUsage);
     }

@@ -52,6 +52,30 @@ struct CopyOptions {
 // one summary line on `out`; warnings and progress go to `err`.
 void runCopy(const CopyOptions& options, std::ostream& out, std::ostream& err);
 
+// `hepflow generate nanoaod`: a NanoAOD-like sample (docs/generator.md), deterministic for a
+// seed whatever the thread count, written under a temporary name and renamed when complete.
+struct GenerateOptions {
+    std::string kind = "nanoaod";   // the sample type; only "nanoaod" so far
+    std::int64_t events = 100000;   // number of events
+    std::uint64_t seed = 1;         // random seed
+    std::string output;             // the ROOT file to write
+    std::string compression = "zstd:5";
+    bool progress = false;          // a progress line on `err` (for a terminal)
+};
+void runGenerate(const GenerateOptions& options, std::ostream& out, std::ostream& err);
+
+// `hepflow reduce CONFIG.yaml`: the data-reduction workload (docs/reduce.md): object
+// selections, defines, event selections and several outputs in one pass over the inputs.
+struct ReduceOptions {
+    std::string config;                  // YAML file
+    std::vector<std::string> inputs;     // overrides the config's inputs when not empty
+    std::vector<std::string> overrides;  // KEY=VALUE settings applied over the config
+    std::string output_dir;              // where relative output paths go ("" = as given)
+    std::string report_json;             // cut-flow and timing report as JSON ("" = none)
+    bool progress = false;               // a progress bar on `err` (for a terminal)
+};
+void runReduce(const ReduceOptions& options, std::ostream& out, std::ostream& err);
+
 // `hepflow stats FILE`: statistics of every branch of every tree; JSON with the shape of
 // one file's entry in tests/data/expected.json, or a readable table.
 void runStats(const std::string& file, bool json, std::ostream& out);

@@ -1,0 +1,2 @@
+// Placeholder until the compiler lands.
+#include "frame/expr/expression.h"

@@ -1,0 +1,2 @@
+// Placeholder until the kernels land.
+#include "frame/kernels/jagged_kernels.h"

@@ -1,0 +1,80 @@
+// Structural kernels over jagged columns: masks, indexing, gathers, reductions, sorting,
+// combinations, concatenation and four-vector sums. They are the per-object half of the
+// expression language's runtime (docs/expressions.md); each loops over whole columns once.
+// "Jagged" here means one level of offsets (offsets(0), which need not start at 0); results
+// always have offsets starting at 0. Numeric inputs may be of any numeric DType.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "frame/columns/column.h"
+
+namespace hepflow::frame::kernels {
+
+// Rows of any column (flat, jagged at any depth, strings, structs with their members) where
+// keep[row] != 0. keep.size() must equal column.length().
+Column filterRows(const Column& column, std::span<const std::uint8_t> keep);
+
+// Objects of `jagged` where `mask` (a jagged Bool column with the same counts) is true.
+Column maskObjects(const Column& jagged, const Column& mask);
+
+// A flat column of `offsets.size() - 1` entries repeated over each event's objects.
+Column broadcast(const Column& flat, const Offsets& offsets);
+
+// Jagged Int64 0..n-1 per event.
+Column localIndex(const Offsets& offsets);
+
+// Per event, the object at `index` (a flat Int64 column or one value for all events; negative
+// counts from the end). Missing (out of range): NaN for floats, 0 for ints, false for bool.
+Column take(const Column& jagged, const Column& index);
+Column take(const Column& jagged, std::int64_t index);
+
+// Per event, the objects at the local positions in `indices` (jagged Int64); the result has
+// the offsets of `indices`. Missing positions as in take().
+Column gather(const Column& jagged, const Column& indices);
+
+enum class Reduction { Sum, Count, CountTrue, Any, All, Min, Max, Mean, ArgMin, ArgMax };
+// A flat column per event. Result dtypes: Sum of Bool/ints -> Int64, of floats -> the same
+// float type (accumulated in double); Count/CountTrue/ArgMin/ArgMax -> Int64; Any/All -> Bool;
+// Min/Max -> the input type (ints as Int64; empty: NaN / 0); Mean -> Float64 (NaN if empty).
+// ArgMin/ArgMax skip NaN and give -1 when nothing is left.
+Column reduce(Reduction op, const Column& jagged);
+
+// Per event, the local positions that sort `key` ascending (stable, NaN last): jagged Int64.
+Column argsort(const Column& key);
+
+// Combinations of objects within each event, in lexicographic order of the positions:
+// `members[m]` is a jagged Int64 column of local positions of the m-th member; all share
+// `offsets`. Size k (2 or 3) with i < j (< k) in one collection, or every (i, j) across two.
+struct Combinations {
+    Offsets offsets;
+    std::vector<Column> members;
+};
+Combinations combinations(const Offsets& offsets, int k);
+Combinations crossPairs(const Offsets& first, const Offsets& second);
+
+// Per event, the objects of `first` then those of `second` (same dtype).
+Column concat(const Column& first, const Column& second);
+
+// Four-vectors given by pt, eta, phi, mass columns of one shape (flat or jagged alike).
+struct FourVectorColumns {
+    const Column* pt = nullptr;
+    const Column* eta = nullptr;
+    const Column* phi = nullptr;
+    const Column* mass = nullptr;  // null: massless
+};
+enum class FourVectorPart { Mass, Pt, Eta, Phi };
+// Per event, `part` of the sum of all objects of a jagged collection (Float64, 0 when empty).
+Column sumObjects(const FourVectorColumns& objects, FourVectorPart part);
+// Elementwise `part` of the sum of several same-shaped four-vectors (e.g. the members of
+// each combination): Float64 with the shape of the inputs.
+Column sumMembers(std::span<const FourVectorColumns> members, FourVectorPart part);
+
+// Per object of `first`, the smallest deltaR to an object of `second` in the same event
+// (Float64, +inf when `second` is empty). Both jagged over the same events.
+Column minDeltaR(const Column& first_eta, const Column& first_phi, const Column& second_eta,
+                 const Column& second_phi);
+
+}  // namespace hepflow::frame::kernels
