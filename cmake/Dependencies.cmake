@@ -13,6 +13,8 @@ find_package(TBB CONFIG REQUIRED)
 find_package(fmt CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
+# yaml-cpp: the `hepflow reduce` config files.
+find_package(yaml-cpp CONFIG REQUIRED)
 if(TARGET zstd::libzstd_shared)
   set(HEPFLOW_ZSTD_TARGET zstd::libzstd_shared)
 else()
