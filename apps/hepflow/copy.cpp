@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "common/error.h"
 #include "output.h"
+#include "root/compression/compression_spec.h"
 #include "root/writer/branch_plan.h"
 #include "root/writer/file_writer.h"
 #include "root/writer/tree_writer.h"
@@ -37,55 +38,6 @@ constexpr auto kProgressInterval = std::chrono::milliseconds(500);
 constexpr std::size_t kNamesShown = 8;
 
 // ---------------------------------------------------------------- options
-
-std::string lowercase(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
-
-// "zstd:5", "lz4", "none", or a ROOT fCompress number ("505"). Without a level, ROOT's own
-// presets: ZLIB 1, LZMA 7, LZ4 4, ZSTD 5 (RCompressionSetting::EDefaults).
-root::CompressionSetting parseCompression(std::string_view text) {
-    using root::CompressionAlgorithm;
-    const auto fail = [&] {
-        return UsageError(fmt::format(
-            "--compression '{}': expected ALGORITHM[:LEVEL] (zstd, lz4, lzma, zlib; level 1-9), "
-            "none, or a ROOT setting such as 505",
-            text));
-    };
-    const std::string spec = lowercase(text);
-    if (spec == "none") return {CompressionAlgorithm::None, 0};
-    if (!spec.empty() && std::all_of(spec.begin(), spec.end(),
-                                     [](unsigned char c) { return std::isdigit(c) != 0; })) {
-        if (spec.size() > 4) throw fail();
-        try {
-            return root::CompressionSetting::fromRoot(std::stoi(spec));
-        } catch (const Error&) {
-            throw fail();
-        }
-    }
-    struct Preset {
-        const char* name;
-        CompressionAlgorithm algorithm;
-        int level;
-    };
-    constexpr Preset kPresets[] = {{"zlib", CompressionAlgorithm::Zlib, 1},
-                                   {"lzma", CompressionAlgorithm::Lzma, 7},
-                                   {"lz4", CompressionAlgorithm::Lz4, 4},
-                                   {"zstd", CompressionAlgorithm::Zstd, 5}};
-    const auto colon = spec.find(':');
-    const std::string name = spec.substr(0, colon);
-    for (const auto& preset : kPresets) {
-        if (name != preset.name) continue;
-        if (colon == std::string::npos) return {preset.algorithm, preset.level};
-        const std::string level = spec.substr(colon + 1);
-        if (level.size() != 1 || level[0] < '1' || level[0] > '9') throw fail();
-        return {preset.algorithm, level[0] - '0'};
-    }
-    throw fail();
-}
 
 root::JaggedLayout parseJagged(std::string_view text) {
     if (text == "counted") return root::JaggedLayout::Counted;
@@ -328,7 +280,7 @@ void runCopy(const CopyOptions& options, std::ostream& out, std::ostream& err) {
     const auto file = root::RootFile::open(file_name);
     const auto compression = options.compression.empty()
                                  ? root::CompressionSetting::fromRoot(file->header().fCompress)
-                                 : parseCompression(options.compression);
+                                 : root::parseCompressionSpec(options.compression, "--compression");
     const auto tree = root::Tree::open(*file, treePathOf(*file, requested_tree));
 
     auto selection = selectBranches(*tree, options, layout, compression);
