@@ -14,10 +14,12 @@
 namespace hepflow::frame::kernels {
 
 // Rows of any column (flat, jagged at any depth, strings, structs with their members) where
-// keep[row] != 0. keep.size() must equal column.length().
+// keep[row] != 0. keep.size() must equal column.length() (else UsageError). Members of any
+// column are filtered with it.
 Column filterRows(const Column& column, std::span<const std::uint8_t> keep);
 
-// Objects of `jagged` where `mask` (a jagged Bool column with the same counts) is true.
+// Objects of `jagged` where `mask` (a jagged Bool column with the same counts) is true. Lists of
+// strings and doubly jagged columns keep whole objects; a Struct masks every member.
 Column maskObjects(const Column& jagged, const Column& mask);
 
 // A flat column of `offsets.size() - 1` entries repeated over each event's objects.
@@ -39,7 +41,9 @@ enum class Reduction { Sum, Count, CountTrue, Any, All, Min, Max, Mean, ArgMin, 
 // A flat column per event. Result dtypes: Sum of Bool/ints -> Int64, of floats -> the same
 // float type (accumulated in double); Count/CountTrue/ArgMin/ArgMax -> Int64; Any/All -> Bool;
 // Min/Max -> the input type (ints as Int64; empty: NaN / 0); Mean -> Float64 (NaN if empty).
-// ArgMin/ArgMax skip NaN and give -1 when nothing is left.
+// Min/Max/ArgMin/ArgMax skip NaN (so x[argmin(x)] == min(x)); ArgMin/ArgMax give the first
+// extreme, -1 when nothing is left, and Min/Max then NaN. CountTrue counts non-zero values.
+// `jagged` must have one level of numbers or bools.
 Column reduce(Reduction op, const Column& jagged);
 
 // Per event, the local positions that sort `key` ascending (stable, NaN last): jagged Int64.

@@ -1,0 +1,100 @@
+// Combinations of objects within an event (pairs and triplets i < j < k) and across two
+// collections (every (i, j)), as jagged Int64 columns of local positions in lexicographic
+// order; the sizes are counted first so every output is allocated once.
+#include <fmt/format.h>
+
+#include "frame/kernels/jagged_kernels.h"
+#include "frame/kernels/kernel_support.h"
+
+namespace hepflow::frame::kernels {
+
+using namespace detail;
+
+namespace {
+
+Combinations allocate(Offsets offsets, std::size_t members) {
+    Combinations out;
+    out.offsets = std::move(offsets);
+    const auto total = static_cast<std::size_t>(out.offsets.back());
+    out.members.reserve(members);
+    for (std::size_t m = 0; m < members; ++m) {
+        Column& column = out.members.emplace_back(DType::Int64, 1);
+        column.offsets(0) = out.offsets;
+        column.bytes().resize(total * sizeof(std::int64_t));
+    }
+    return out;
+}
+
+}  // namespace
+
+Combinations combinations(const Offsets& offsets, int k) {
+    if (k != 2 && k != 3)
+        throw UsageError(fmt::format("combinations: size must be 2 or 3, got {}", k));
+    checkOffsets(offsets, "combinations");
+    const std::size_t events = offsets.size() - 1;
+    Offsets out_offsets(events + 1);
+    for (std::size_t e = 0; e < events; ++e) {
+        const std::int64_t n = offsets[e + 1] - offsets[e];
+        const std::int64_t count = k == 2 ? n * (n - 1) / 2 : n * (n - 1) * (n - 2) / 6;
+        out_offsets[e + 1] = out_offsets[e] + count;
+    }
+    Combinations out = allocate(std::move(out_offsets), static_cast<std::size_t>(k));
+    auto* first = data<std::int64_t>(out.members[0]);
+    auto* second = data<std::int64_t>(out.members[1]);
+    std::int64_t at = 0;
+    if (k == 2) {
+        for (std::size_t e = 0; e < events; ++e) {
+            const std::int64_t n = offsets[e + 1] - offsets[e];
+            for (std::int64_t i = 0; i < n; ++i)
+                for (std::int64_t j = i + 1; j < n; ++j, ++at) {
+                    first[at] = i;
+                    second[at] = j;
+                }
+        }
+    } else {
+        auto* third = data<std::int64_t>(out.members[2]);
+        for (std::size_t e = 0; e < events; ++e) {
+            const std::int64_t n = offsets[e + 1] - offsets[e];
+            for (std::int64_t i = 0; i < n; ++i)
+                for (std::int64_t j = i + 1; j < n; ++j)
+                    for (std::int64_t l = j + 1; l < n; ++l, ++at) {
+                        first[at] = i;
+                        second[at] = j;
+                        third[at] = l;
+                    }
+        }
+    }
+    HEPFLOW_ASSERT(at == out.offsets.back(), "combination count");
+    return out;
+}
+
+Combinations crossPairs(const Offsets& first, const Offsets& second) {
+    checkOffsets(first, "crossPairs");
+    checkOffsets(second, "crossPairs");
+    if (first.size() != second.size())
+        throw UsageError(
+            fmt::format("crossPairs: collections have different numbers of entries "
+                        "({} and {})",
+                        first.size() - 1, second.size() - 1));
+    const std::size_t events = first.size() - 1;
+    Offsets out_offsets(events + 1);
+    for (std::size_t e = 0; e < events; ++e)
+        out_offsets[e + 1] =
+            out_offsets[e] + (first[e + 1] - first[e]) * (second[e + 1] - second[e]);
+    Combinations out = allocate(std::move(out_offsets), 2);
+    auto* a = data<std::int64_t>(out.members[0]);
+    auto* b = data<std::int64_t>(out.members[1]);
+    std::int64_t at = 0;
+    for (std::size_t e = 0; e < events; ++e) {
+        const std::int64_t n1 = first[e + 1] - first[e];
+        const std::int64_t n2 = second[e + 1] - second[e];
+        for (std::int64_t i = 0; i < n1; ++i)
+            for (std::int64_t j = 0; j < n2; ++j, ++at) {
+                a[at] = i;
+                b[at] = j;
+            }
+    }
+    return out;
+}
+
+}  // namespace hepflow::frame::kernels

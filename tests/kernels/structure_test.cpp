@@ -1,0 +1,281 @@
+// Tests of the structural kernels (filterRows, maskObjects, broadcast, localIndex, take,
+// gather, concat) on hand-built columns: every dtype, empty events, sliced offsets, strings,
+// doubly jagged and struct columns, and the UsageErrors for mismatched inputs.
+#include <cmath>
+#include <limits>
+
+#include <gtest/gtest.h>
+
+#include "column_builders.h"
+#include "common/error.h"
+#include "frame/kernels/jagged_kernels.h"
+
+namespace hepflow::frame::kernels {
+namespace {
+
+using namespace hepflow::frame::testing;
+using I64 = std::vector<std::int64_t>;
+using F64 = std::vector<double>;
+
+std::vector<std::uint8_t> keepMask(std::initializer_list<int> bits) {
+    return {bits.begin(), bits.end()};
+}
+
+// ---- filterRows -------------------------------------------------------------------------
+
+template <class T>
+class FilterRowsFlat : public ::testing::Test {};
+using AllNumeric =
+    ::testing::Types<bool, std::int8_t, std::uint8_t, std::int16_t, std::uint16_t, std::int32_t,
+                     std::uint32_t, std::int64_t, std::uint64_t, float, double>;
+TYPED_TEST_SUITE(FilterRowsFlat, AllNumeric);
+
+TYPED_TEST(FilterRowsFlat, KeepsSelectedRowsOfEveryDtype) {
+    using T = TypeParam;
+    const std::vector<T> in = {T(1), T(0), T(1), T(1), T(0)};
+    const Column column = flat<T>(in);
+    const auto keep = keepMask({1, 0, 0, 1, 1});
+    const Column out = filterRows(column, keep);
+    EXPECT_EQ(out.dtype(), dtypeOf<T>());
+    EXPECT_EQ(flatValues<T>(out), (std::vector<T>{T(1), T(1), T(0)}));
+    // All and none kept.
+    EXPECT_EQ(flatValues<T>(filterRows(column, keepMask({1, 1, 1, 1, 1}))), in);
+    EXPECT_EQ(filterRows(column, keepMask({0, 0, 0, 0, 0})).length(), 0);
+}
+
+TEST(FilterRows, NonZeroBytesCountAsKept) {
+    const Column out = filterRows(flat<std::int32_t>({10, 20, 30}), keepMask({0, 7, 255}));
+    EXPECT_EQ(flatValues<std::int32_t>(out), (std::vector<std::int32_t>{20, 30}));
+}
+
+TEST(FilterRows, LargeFlatColumnMatchesAScalarLoop) {
+    std::vector<double> values(10007);
+    std::vector<std::uint8_t> keep(values.size());
+    std::vector<double> expected;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        values[i] = static_cast<double>(i) * 0.5;
+        keep[i] = (i * 7919 % 13) < 5;
+        if (keep[i]) expected.push_back(values[i]);
+    }
+    EXPECT_EQ(flatValues<double>(filterRows(flat<double>(values), keep)), expected);
+}
+
+TEST(FilterRows, JaggedWithEmptyEventsAndSlicedOffsets) {
+    // The first event (99) is sliced away: offsets start at 1.
+    const Column column =
+        sliced(jagged<float>({{99.f}, {1.f, 2.f}, {}, {3.f}, {4.f, 5.f, 6.f}, {}}));
+    ASSERT_EQ(column.offsets(0).front(), 1);
+    const Column out = filterRows(column, keepMask({1, 1, 0, 1, 0}));
+    EXPECT_EQ(out.offsets(0), (I64{0, 2, 2, 5}));
+    EXPECT_EQ(nested<float>(out), (std::vector<std::vector<float>>{{1, 2}, {}, {4, 5, 6}}));
+}
+
+TEST(FilterRows, DoublyJagged) {
+    const Column column =
+        sliced(jagged2<std::int32_t>({{{7}}, {{1, 2}, {}}, {{3}}, {}, {{4}, {5, 6}}}));
+    const Column out = filterRows(column, keepMask({1, 0, 1, 1}));
+    EXPECT_EQ(out.offsets(0).front(), 0);
+    EXPECT_EQ(out.offsets(1).front(), 0);
+    EXPECT_EQ(nested2<std::int32_t>(out), (std::vector<std::vector<std::vector<std::int32_t>>>{
+                                              {{1, 2}, {}}, {}, {{4}, {5, 6}}}));
+}
+
+TEST(FilterRows, FlatAndJaggedStrings) {
+    const Column names = strings({"a", "", "ccc", "dd"});
+    EXPECT_EQ(stringValues(filterRows(names, keepMask({0, 1, 1, 0}))),
+              (std::vector<std::string>{"", "ccc"}));
+    EXPECT_EQ(stringValues(filterRows(names, keepMask({1, 0, 0, 1}))),
+              (std::vector<std::string>{"a", "dd"}));
+    const Column lists = jaggedStrings({{"x", "yy"}, {}, {"zzz"}, {"w"}});
+    EXPECT_EQ(nestedStrings(filterRows(lists, keepMask({1, 1, 0, 1}))),
+              (std::vector<std::vector<std::string>>{{"x", "yy"}, {}, {"w"}}));
+}
+
+TEST(FilterRows, StructFiltersEveryMember) {
+    Column record(DType::Struct);
+    record.members().emplace_back("x", flat<double>({1, 2, 3}));
+    record.members().emplace_back("tags", jaggedStrings({{"a"}, {"b", "c"}, {}}));
+    record.setStructLength(3);
+    const Column out = filterRows(record, keepMask({0, 1, 1}));
+    EXPECT_EQ(out.dtype(), DType::Struct);
+    EXPECT_EQ(out.length(), 2);
+    ASSERT_EQ(out.members().size(), 2u);
+    EXPECT_EQ(out.members()[0].first, "x");
+    EXPECT_EQ(flatValues<double>(out.members()[0].second), (F64{2, 3}));
+    EXPECT_EQ(nestedStrings(out.members()[1].second),
+              (std::vector<std::vector<std::string>>{{"b", "c"}, {}}));
+}
+
+TEST(FilterRows, WrongSelectionLengthIsAUsageError) {
+    EXPECT_THROW(filterRows(flat<double>({1, 2}), keepMask({1})), UsageError);
+    EXPECT_THROW(filterRows(jagged<double>({{1}, {2}}), keepMask({1, 1, 1})), UsageError);
+}
+
+// ---- maskObjects ------------------------------------------------------------------------
+
+TEST(MaskObjects, KeepsTrueObjectsWithSlicedColumnAndMask) {
+    const Column pt = sliced(jagged<double>({{0}, {10, 20, 30}, {}, {40, 50}}));
+    // The mask is sliced differently (two leading entries dropped) but has the same counts.
+    const Column mask =
+        sliced(jagged<bool>({{true}, {false, false}, {true, false, true}, {}, {false, true}}), 2);
+    const Column out = maskObjects(pt, mask);
+    EXPECT_EQ(out.offsets(0), (I64{0, 2, 2, 3}));
+    EXPECT_EQ(nested<double>(out), (std::vector<F64>{{10, 30}, {}, {50}}));
+}
+
+TEST(MaskObjects, BoolAndIntValues) {
+    const Column mask = jagged<bool>({{true, false}, {true}});
+    EXPECT_EQ(nested<bool>(maskObjects(jagged<bool>({{false, true}, {true}}), mask)),
+              (std::vector<std::vector<bool>>{{false}, {true}}));
+    EXPECT_EQ(nested<std::int16_t>(maskObjects(jagged<std::int16_t>({{-1, 2}, {3}}), mask)),
+              (std::vector<std::vector<std::int16_t>>{{-1}, {3}}));
+}
+
+TEST(MaskObjects, ListsOfStringsAndLists) {
+    const Column mask = jagged<bool>({{true, false, true}, {}, {false}});
+    EXPECT_EQ(nestedStrings(maskObjects(jaggedStrings({{"a", "b", "c"}, {}, {"d"}}), mask)),
+              (std::vector<std::vector<std::string>>{{"a", "c"}, {}, {}}));
+    EXPECT_EQ(nested2<std::int32_t>(
+                  maskObjects(jagged2<std::int32_t>({{{1}, {2, 3}, {}}, {}, {{4}}}), mask)),
+              (std::vector<std::vector<std::vector<std::int32_t>>>{{{1}, {}}, {}, {}}));
+}
+
+TEST(MaskObjects, StructMasksEveryMember) {
+    Column muons(DType::Struct);
+    muons.members().emplace_back("pt", jagged<float>({{1, 2}, {3}}));
+    muons.members().emplace_back("charge", jagged<std::int32_t>({{-1, 1}, {1}}));
+    muons.setStructLength(2);
+    const Column out = maskObjects(muons, jagged<bool>({{false, true}, {true}}));
+    EXPECT_EQ(out.length(), 2);
+    EXPECT_EQ(nested<float>(out.members()[0].second), (std::vector<std::vector<float>>{{2}, {3}}));
+    EXPECT_EQ(nested<std::int32_t>(out.members()[1].second),
+              (std::vector<std::vector<std::int32_t>>{{1}, {1}}));
+}
+
+TEST(MaskObjects, MismatchedCountsNameTheEntry) {
+    const Column pt = jagged<double>({{1}, {2, 3}, {4}});
+    const Column mask = jagged<bool>({{true}, {true}, {true}});
+    try {
+        maskObjects(pt, mask);
+        FAIL() << "expected a UsageError";
+    } catch (const UsageError& error) {
+        EXPECT_NE(std::string(error.what()).find("entry 1"), std::string::npos) << error.what();
+    }
+    EXPECT_THROW(maskObjects(pt, jagged<bool>({{true}, {true, true}})), UsageError);
+    EXPECT_THROW(maskObjects(pt, jagged<std::int32_t>({{1}, {1, 1}, {1}})), UsageError);
+    EXPECT_THROW(maskObjects(flat<double>({1}), jagged<bool>({{true}})), UsageError);
+}
+
+// ---- broadcast, localIndex --------------------------------------------------------------
+
+TEST(Broadcast, RepeatsPerEventValuesOverObjects) {
+    const I64 offsets = {3, 5, 5, 6};  // not starting at 0
+    const Column out = broadcast(flat<float>({1.5f, 2.5f, 3.5f}), offsets);
+    EXPECT_EQ(out.offsets(0), (I64{0, 2, 2, 3}));
+    EXPECT_EQ(nested<float>(out), (std::vector<std::vector<float>>{{1.5f, 1.5f}, {}, {3.5f}}));
+    EXPECT_EQ(nested<bool>(broadcast(flat<bool>({true, false, true}), offsets)),
+              (std::vector<std::vector<bool>>{{true, true}, {}, {true}}));
+    EXPECT_EQ(nestedStrings(broadcast(strings({"a", "b", "cc"}), offsets)),
+              (std::vector<std::vector<std::string>>{{"a", "a"}, {}, {"cc"}}));
+}
+
+TEST(Broadcast, Errors) {
+    EXPECT_THROW(broadcast(flat<double>({1, 2}), I64{0, 1}), UsageError);
+    EXPECT_THROW(broadcast(jagged<double>({{1}}), I64{0, 1}), UsageError);
+    EXPECT_THROW(broadcast(flat<double>({1}), I64{3, 1}), UsageError);  // decreasing
+    EXPECT_THROW(localIndex(I64{2, 1}), UsageError);
+    EXPECT_THROW(localIndex(I64{}), UsageError);
+}
+
+TEST(LocalIndex, CountsFromZeroPerEvent) {
+    const Column out = localIndex(I64{2, 5, 5, 7});
+    EXPECT_EQ(out.dtype(), DType::Int64);
+    EXPECT_EQ(nested<std::int64_t>(out), (std::vector<I64>{{0, 1, 2}, {}, {0, 1}}));
+    EXPECT_EQ(localIndex(I64{0}).length(), 0);
+}
+
+// ---- take, gather -----------------------------------------------------------------------
+
+TEST(Take, ConstantIndexWithNegativesAndMissingValues) {
+    const Column pt = sliced(jagged<double>({{9}, {10, 20, 30}, {}, {40}}));
+    const auto first = flatValues<double>(take(pt, 0));
+    EXPECT_EQ(first[0], 10);
+    EXPECT_TRUE(std::isnan(first[1]));
+    EXPECT_EQ(first[2], 40);
+    const auto last = flatValues<double>(take(pt, -1));
+    EXPECT_EQ(last[0], 30);
+    EXPECT_TRUE(std::isnan(last[1]));
+    EXPECT_EQ(last[2], 40);
+    const auto beyond = flatValues<double>(take(pt, 1));
+    EXPECT_EQ(beyond[0], 20);
+    EXPECT_TRUE(std::isnan(beyond[2]));
+    EXPECT_TRUE(std::isnan(flatValues<double>(take(pt, -4))[0]));
+}
+
+TEST(Take, MissingIsZeroForIntsAndFalseForBools) {
+    EXPECT_EQ(flatValues<std::int32_t>(take(jagged<std::int32_t>({{5}, {}}), 0)),
+              (std::vector<std::int32_t>{5, 0}));
+    EXPECT_EQ(flatValues<bool>(take(jagged<bool>({{true}, {}}), 0)),
+              (std::vector<bool>{true, false}));
+    const auto f = flatValues<float>(take(jagged<float>({{}}), 0));
+    EXPECT_TRUE(std::isnan(f[0]));
+}
+
+TEST(Take, PerEventIndexColumn) {
+    const Column pt = jagged<std::int64_t>({{1, 2, 3}, {4, 5}, {}, {6}});
+    EXPECT_EQ(flatValues<std::int64_t>(take(pt, flat<std::int64_t>({2, -2, 0, -1}))),
+              (I64{3, 4, 0, 6}));
+    // Other integer index types are accepted.
+    EXPECT_EQ(flatValues<std::int64_t>(take(pt, flat<std::int32_t>({1, 5, 0, 0}))),
+              (I64{2, 0, 0, 6}));
+    EXPECT_THROW(take(pt, flat<std::int64_t>({0, 0})), UsageError);
+    EXPECT_THROW(take(pt, flat<double>({0, 0, 0, 0})), UsageError);
+    EXPECT_THROW(take(flat<double>({1}), 0), UsageError);
+}
+
+TEST(Take, StringsAndLists) {
+    const Column names = jaggedStrings({{"a", "bb"}, {}, {"c"}});
+    EXPECT_EQ(stringValues(take(names, -1)), (std::vector<std::string>{"bb", "", "c"}));
+    const Column lists = jagged2<std::int32_t>({{{1}, {2, 3}}, {}});
+    EXPECT_EQ(nested<std::int32_t>(take(lists, 1)),
+              (std::vector<std::vector<std::int32_t>>{{2, 3}, {}}));
+}
+
+TEST(Gather, ReordersObjectsWithIndicesOffsets) {
+    const Column pt = sliced(jagged<float>({{0}, {10, 20, 30}, {}, {40, 50}}));
+    const Column indices = sliced(jagged<std::int64_t>({{7, 7}, {2, 0, 1}, {}, {1, 5, -1}}));
+    const Column out = gather(pt, indices);
+    EXPECT_EQ(out.offsets(0), (I64{0, 3, 3, 6}));
+    const auto values = out.values<float>();
+    EXPECT_EQ(values[0], 30);
+    EXPECT_EQ(values[1], 10);
+    EXPECT_EQ(values[2], 20);
+    EXPECT_EQ(values[3], 50);
+    EXPECT_TRUE(std::isnan(values[4]));
+    EXPECT_EQ(values[5], 50);
+}
+
+TEST(Gather, StringsAndErrors) {
+    const Column names = jaggedStrings({{"a", "bb"}, {"c"}});
+    EXPECT_EQ(nestedStrings(gather(names, jagged<std::int64_t>({{1, 0, 1}, {3}}))),
+              (std::vector<std::vector<std::string>>{{"bb", "a", "bb"}, {""}}));
+    EXPECT_THROW(gather(names, jagged<std::int64_t>({{0}})), UsageError);
+    EXPECT_THROW(gather(names, flat<std::int64_t>({0, 0})), UsageError);
+}
+
+// ---- concat -----------------------------------------------------------------------------
+
+TEST(Concat, FirstThenSecondPerEvent) {
+    const Column a = sliced(jagged<double>({{-1}, {1, 2}, {}, {3}}));
+    const Column b = jagged<double>({{10}, {}, {20, 30}});
+    const Column out = concat(a, b);
+    EXPECT_EQ(out.offsets(0), (I64{0, 3, 3, 6}));
+    EXPECT_EQ(nested<double>(out), (std::vector<F64>{{1, 2, 10}, {}, {3, 20, 30}}));
+    EXPECT_EQ(nestedStrings(concat(jaggedStrings({{"a"}, {}}), jaggedStrings({{"b"}, {"c"}}))),
+              (std::vector<std::vector<std::string>>{{"a", "b"}, {"c"}}));
+    EXPECT_THROW(concat(a, jagged<float>({{1}, {2}, {3}})), UsageError);
+    EXPECT_THROW(concat(a, jagged<double>({{1}})), UsageError);
+}
+
+}  // namespace
+}  // namespace hepflow::frame::kernels
