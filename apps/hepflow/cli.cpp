@@ -163,6 +163,9 @@ int runCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
         ->required();
     generate->add_option("--compression", generate_options.compression,
                          "zstd[:1-9] (default zstd:5), lz4, lzma, zlib, none or a ROOT setting");
+    generate->add_flag("--process-branch", generate_options.process_branch,
+                       "Add Generator_process (1 DY, 2 W, 3 ttbar, 4 QCD): truth labels that "
+                       "are not part of the CMS schema");
     generate->callback([&] {
         generate_options.progress = &err == &std::cerr && isatty(STDERR_FILENO) == 1;
         command = [&] { runGenerate(generate_options, out, err); };
@@ -181,7 +184,9 @@ int runCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     reduce->add_option("-i,--input", reduce_options.inputs,
                        "Input files or globs (replace the config's inputs)");
     reduce->add_option("--set", reduce_options.overrides,
-                       "KEY=VALUE overrides of config settings");
+                       "KEY=VALUE override of a config setting, as a dotted path and a YAML\n"
+                       "value (repeatable): outputs.0.file=x.root, threads=2,\n"
+                       "selections.1.cut='nJet >= 6'");
     reduce->add_option("--output-dir", reduce_options.output_dir,
                        "Folder for relative output paths");
     reduce->add_option("--report", reduce_options.report_json, "Write the report as JSON here");

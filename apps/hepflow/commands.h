@@ -55,12 +55,13 @@ void runCopy(const CopyOptions& options, std::ostream& out, std::ostream& err);
 // `hepflow generate nanoaod`: a NanoAOD-like sample (docs/generator.md), deterministic for a
 // seed whatever the thread count, written under a temporary name and renamed when complete.
 struct GenerateOptions {
-    std::string kind = "nanoaod";   // the sample type; only "nanoaod" so far
-    std::int64_t events = 100000;   // number of events
-    std::uint64_t seed = 1;         // random seed
-    std::string output;             // the ROOT file to write
+    std::string kind = "nanoaod";  // the sample type; only "nanoaod" so far
+    std::int64_t events = 100000;  // number of events
+    std::uint64_t seed = 1;        // random seed
+    std::string output;            // the ROOT file to write
     std::string compression = "zstd:5";
-    bool progress = false;          // a progress line on `err` (for a terminal)
+    bool process_branch = false;  // add Generator_process (truth label; not in the CMS schema)
+    bool progress = false;        // a progress line on `err` (for a terminal)
 };
 void runGenerate(const GenerateOptions& options, std::ostream& out, std::ostream& err);
 
