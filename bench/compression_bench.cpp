@@ -4,15 +4,11 @@
 // encode >= 0.8. Inputs: uproot-HZZ-uncompressed.root cut into ROOT-sized 32000-byte baskets,
 // and a generated 1 MiB float column (a large basket).
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <functional>
 #include <iterator>
-#include <map>
 #include <memory>
-#include <random>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -29,6 +25,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "bench_support.h"
 #include "root/compression/compression.h"
 
 #ifndef HEPFLOW_TESTDATA_DIR
@@ -72,20 +69,6 @@ Bytes readFileOrEmpty(const std::string& path) {
     return bytes;
 }
 
-// Big-endian floats of a falling spectrum in 0.01 steps, like a pT column.
-Bytes floatColumn(std::size_t n_bytes, std::uint64_t seed) {
-    std::mt19937_64 rng(seed);
-    std::exponential_distribution<float> pt(1.0f / 30.0f);
-    Bytes out(n_bytes);
-    for (std::size_t i = 0; i + 4 <= n_bytes; i += 4) {
-        const float v = std::round(pt(rng) * 100.0f) / 100.0f;
-        std::uint32_t bits;
-        std::memcpy(&bits, &v, 4);
-        for (int k = 0; k < 4; ++k) out[i + k] = static_cast<std::byte>(bits >> (24 - 8 * k));
-    }
-    return out;
-}
-
 Dataset makeDataset(std::string name, const Bytes& data, std::size_t basket_size) {
     Dataset d{std::move(name), {}, data.size()};
     for (std::size_t pos = 0; pos < data.size(); pos += basket_size) {
@@ -101,10 +84,11 @@ std::vector<Dataset> datasets() {
         readFileOrEmpty(std::string(HEPFLOW_TESTDATA_DIR) + "/uproot-HZZ-uncompressed.root");
     if (hzz.empty()) {
         fmt::print(stderr, "uproot-HZZ-uncompressed.root not found; using a generated column\n");
-        hzz = floatColumn(680'000, 2);
+        hzz = hepflow::bench::floatColumn(680'000, 2);
     }
     out.push_back(makeDataset("hzz_32k", hzz, kRootBasketSize));
-    out.push_back(makeDataset("column_1M", floatColumn(kLargeBasketSize, 1), kLargeBasketSize));
+    out.push_back(makeDataset("column_1M", hepflow::bench::floatColumn(kLargeBasketSize, 1),
+                              kLargeBasketSize));
     return out;
 }
 
@@ -241,13 +225,7 @@ RawCodec rawCodec(CompressionSetting s) {
 
 // ---- registration ----
 
-struct Pair {
-    std::string label;
-    std::string hepflow;
-    std::string raw;
-    double target;
-};
-std::vector<Pair> g_pairs;
+std::vector<hepflow::bench::RatioPair> g_pairs;
 
 void registerPair(const std::string& prefix, double target,
                   std::function<void(benchmark::State&)> ours,
@@ -380,49 +358,9 @@ void registerAll(const std::vector<Dataset>& sets) {
     }
 }
 
-// Keeps each run's bytes/s so main can print the ratios after the normal console output.
-class RatioReporter : public benchmark::ConsoleReporter {
-public:
-    void ReportRuns(const std::vector<Run>& runs) override {
-        // With --benchmark_repetitions the median is kept, otherwise the single run.
-        for (const Run& run : runs) {
-            const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-            if (run.run_type != Run::RT_Iteration && !median) continue;
-            const auto it = run.counters.find("bytes_per_second");
-            if (it == run.counters.end()) continue;
-            const std::string name = run.run_name.str();
-            if (median || !medians_.contains(name)) bytes_per_second_[name] = it->second;
-            if (median) medians_.insert(name);
-        }
-        ConsoleReporter::ReportRuns(runs);
-    }
-    void printRatios() const {
-        fmt::print("\n{:<48} {:>12} {:>12} {:>7} {:>7}\n", "pair", "hepflow MB/s", "raw MB/s",
-                   "ratio", "target");
-        for (const Pair& p : g_pairs) {
-            const auto a = bytes_per_second_.find(p.hepflow);
-            const auto b = bytes_per_second_.find(p.raw);
-            if (a == bytes_per_second_.end() || b == bytes_per_second_.end()) continue;
-            const double ratio = a->second / b->second;
-            fmt::print("{:<48} {:>12.1f} {:>12.1f} {:>7.2f} {:>5.2f}{}\n", p.label, a->second / 1e6,
-                       b->second / 1e6, ratio, p.target, ratio >= p.target ? "" : "  BELOW");
-        }
-    }
-
-private:
-    std::map<std::string, double> bytes_per_second_;
-    std::set<std::string> medians_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
     registerAll(datasets());
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    RatioReporter reporter;
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    reporter.printRatios();
-    benchmark::Shutdown();
-    return 0;
+    return hepflow::bench::runWithRatios(argc, argv, g_pairs);
 }

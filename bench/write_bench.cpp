@@ -1,16 +1,16 @@
-// The ROOT writer's throughput. TreeWriter on a NanoAOD-like batch (~50 MB: flat numbers and
-// counted float/int/bool arrays) per compression algorithm, against compressPayload on the same
-// big-endian bytes in basket-sized pieces (parallel, as the writer does); uncompressed writing
-// against memcpy + write(2) of those bytes; and `hepflow copy` of a few hundred MB NanoAOD-like
-// file (the CMS test file's Events, replicated) on 1 and 2 threads against reading it alone.
+// The ROOT writer's throughput on 1 and 2 threads. TreeWriter on a NanoAOD-like batch (~50 MB:
+// flat numbers and counted float/int/bool arrays) per compression algorithm, against
+// compressPayloadInto on the very basket payloads the writer makes (values big-endian + entry
+// offsets, read back from an uncompressed write), in parallel into preallocated buffers;
+// uncompressed writing against memcpy + write(2) of those payloads; and `hepflow copy` of a few
+// hundred MB NanoAOD-like file (the CMS test file's Events, replicated) against reading it alone.
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <map>
+#include <fstream>
 #include <memory>
 #include <numbers>
 #include <random>
-#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -22,6 +22,7 @@
 #include <tbb/parallel_for.h>
 #include <unistd.h>
 
+#include "bench_support.h"
 #include "commands.h"
 #include "root/compression/compression.h"
 #include "root/endian.h"
@@ -56,10 +57,10 @@ std::string scratchPath(const std::string& name) {
 struct Sample {
     ColumnBatch batch;
     std::vector<BranchSpec> specs;
-    // The bytes the writer puts in baskets (values big-endian, counters included), cut into
-    // basket-sized pieces per branch: what the baselines compress or copy.
+    // The uncompressed payloads of every basket the writer makes of the batch (entries and
+    // entry offsets, as compressed): what the baselines compress or copy.
     std::vector<std::vector<std::byte>> pieces;
-    std::int64_t bytes = 0;
+    std::int64_t bytes = 0;  // their total: the bytes/s of every benchmark of the sample
 };
 
 // A float with 12 mantissa bits, as NanoAOD stores most of its floats (so that the data
@@ -70,45 +71,45 @@ float nanoFloat(double value) {
     return static_cast<float>(std::ldexp(std::round(mantissa * 4096) / 4096, exponent));
 }
 
-template <class T>
-void appendBigEndian(std::vector<std::byte>& out, const Column& column) {
-    const auto values = column.values<T>();
-    const auto start = out.size();
-    out.resize(start + values.size() * sizeof(T));
-    for (std::size_t i = 0; i < values.size(); ++i)
-        hepflow::root::storeBigEndian(out.data() + start + i * sizeof(T), values[i]);
+std::vector<std::byte> readWholeFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::vector<std::byte> bytes(fs::file_size(path));
+    in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!in) throw std::runtime_error("cannot read " + path);
+    return bytes;
 }
 
-std::vector<std::byte> bigEndianValues(const Column& column) {
-    std::vector<std::byte> out;
-    switch (column.dtype()) {
-        case DType::Bool: appendBigEndian<bool>(out, column); break;
-        case DType::Int32: appendBigEndian<std::int32_t>(out, column); break;
-        case DType::UInt32: appendBigEndian<std::uint32_t>(out, column); break;
-        case DType::UInt64: appendBigEndian<std::uint64_t>(out, column); break;
-        case DType::Float32: appendBigEndian<float>(out, column); break;
-        default: throw std::runtime_error("unexpected dtype in the sample");
+void writeTree(const std::string& path, const Sample& sample, CompressionSetting setting) {
+    hepflow::root::FileWriteOptions options;
+    options.compression = setting;
+    auto file = hepflow::root::FileWriter::create(path, options);
+    hepflow::root::TreeWriter tree(*file, hepflow::root::FileWriter::kTopDirectory, "Events", "",
+                                   sample.specs);
+    tree.write(sample.batch);
+    tree.close();
+    file->commit();
+}
+
+// The sample written uncompressed, and every basket's payload cut out of the file.
+void addPieces(Sample& sample) {
+    const std::string path = scratchPath("pieces.root");
+    writeTree(path, sample, {CompressionAlgorithm::None, 0});
+    const auto bytes = readWholeFile(path);
+    const auto file = hepflow::root::RootFile::open(path);
+    const auto tree = hepflow::root::Tree::open(*file, "Events");
+    for (const auto* branch : tree->branches()) {
+        for (const auto& basket : tree->branchInfo(*branch).baskets) {
+            // fKeylen: int16 at byte 16 of the key header.
+            const auto keylen =
+                hepflow::root::loadBigEndian<std::int16_t>(bytes.data() + basket.seek + 16);
+            const auto begin = bytes.begin() + static_cast<std::ptrdiff_t>(basket.seek) + keylen;
+            const auto end =
+                bytes.begin() + static_cast<std::ptrdiff_t>(basket.seek) + basket.bytes;
+            sample.pieces.emplace_back(begin, end);
+            sample.bytes += end - begin;
+        }
     }
-    return out;
-}
-
-// The counter branch's bytes (Int_t per entry) of a jagged column.
-std::vector<std::byte> bigEndianCounts(const Column& column) {
-    const auto& offsets = column.offsets(0);
-    std::vector<std::byte> out((offsets.size() - 1) * 4);
-    for (std::size_t i = 0; i + 1 < offsets.size(); ++i)
-        hepflow::root::storeBigEndian(out.data() + i * 4,
-                                      static_cast<std::int32_t>(offsets[i + 1] - offsets[i]));
-    return out;
-}
-
-void addPieces(Sample& sample, const std::vector<std::byte>& bytes) {
-    const auto piece = static_cast<std::size_t>(hepflow::root::kDefaultBasketBytes);
-    for (std::size_t at = 0; at < bytes.size(); at += piece)
-        sample.pieces.emplace_back(
-            bytes.begin() + static_cast<std::ptrdiff_t>(at),
-            bytes.begin() + static_cast<std::ptrdiff_t>(std::min(bytes.size(), at + piece)));
-    sample.bytes += static_cast<std::int64_t>(bytes.size());
+    fs::remove(path);
 }
 
 BranchSpec spec(std::string name, DType type, std::size_t levels = 0, std::string counter = {}) {
@@ -189,34 +190,31 @@ const Sample& nanoLikeSample() {
                 column->offsets(0).push_back(column->offsets(0).back() + n_jets);
         }
         s.batch.num_entries = kEntries;
-        addPieces(s, bigEndianCounts(*muon[0]));
-        addPieces(s, bigEndianCounts(*jet[0]));
-        for (const auto& [name, column] : s.batch.columns) addPieces(s, bigEndianValues(column));
+        addPieces(s);
         return s;
     }();
     return sample;
 }
 
-CompressionSetting settingOf(std::int64_t root_setting) {
-    return CompressionSetting::fromRoot(static_cast<int>(root_setting));
-}
-
 // ---------------------------------------------------------------- writer vs raw compression
 
-// TreeWriter: file created, batch written, tree closed, file committed and removed.
+// Arguments of the sample's benchmarks: {fCompress setting, threads}.
+CompressionSetting settingOf(const benchmark::State& state) {
+    return CompressionSetting::fromRoot(static_cast<int>(state.range(0)));
+}
+tbb::global_control threadsOf(const benchmark::State& state) {
+    return tbb::global_control(tbb::global_control::max_allowed_parallelism,
+                               static_cast<std::size_t>(state.range(1)));
+}
+
+// TreeWriter: file created, batch written, tree closed, file committed (fsync) and removed.
 void writerThroughput(benchmark::State& state) {
     const auto& sample = nanoLikeSample();
+    const auto threads = threadsOf(state);
     const std::string path = scratchPath("tree.root");
-    hepflow::root::FileWriteOptions options;
-    options.compression = settingOf(state.range(0));
     std::uint64_t file_bytes = 0;
     for (auto _ : state) {
-        auto file = hepflow::root::FileWriter::create(path, options);
-        hepflow::root::TreeWriter tree(*file, hepflow::root::FileWriter::kTopDirectory, "Events",
-                                       "", sample.specs);
-        tree.write(sample.batch);
-        tree.close();
-        file->commit();
+        writeTree(path, sample, settingOf(state));
         file_bytes = fs::file_size(path);
         fs::remove(path);
     }
@@ -225,25 +223,31 @@ void writerThroughput(benchmark::State& state) {
         static_cast<double>(sample.bytes) / static_cast<double>(file_bytes);
 }
 
-// Baseline: compressPayload on every basket-sized piece, in parallel, nothing written.
+// Baseline: compressPayloadInto on every basket payload, in parallel, into output buffers
+// allocated (and faulted in) before the timing; nothing written.
 void rawCompress(benchmark::State& state) {
     const auto& sample = nanoLikeSample();
-    const auto setting = settingOf(state.range(0));
+    const auto threads = threadsOf(state);
+    const auto setting = settingOf(state);
+    std::vector<std::vector<std::byte>> outputs;
+    for (const auto& piece : sample.pieces) outputs.emplace_back(piece.size());
     std::vector<std::size_t> sizes(sample.pieces.size());
     for (auto _ : state) {
         tbb::parallel_for(std::size_t{0}, sample.pieces.size(), [&](std::size_t i) {
-            sizes[i] = hepflow::root::compressPayload(sample.pieces[i], setting).size();
+            sizes[i] = hepflow::root::compressPayloadInto(sample.pieces[i], setting, outputs[i]);
         });
         benchmark::DoNotOptimize(sizes.data());
     }
     state.SetBytesProcessed(state.iterations() * sample.bytes);
 }
 
-// Baseline of uncompressed writing: each piece memcpy'd into a buffer and written to a file.
+// Baseline of uncompressed writing: each payload memcpy'd into a buffer and written to a file,
+// then fsync, as the writer's commit does.
 void memcpyAndWrite(benchmark::State& state) {
     const auto& sample = nanoLikeSample();
     const std::string path = scratchPath("raw.bin");
-    std::vector<std::byte> buffer(static_cast<std::size_t>(hepflow::root::kDefaultBasketBytes));
+    std::vector<std::byte> buffer;
+    for (const auto& piece : sample.pieces) buffer.resize(std::max(buffer.size(), piece.size()));
     for (auto _ : state) {
         const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd < 0) state.SkipWithError("cannot create the scratch file");
@@ -323,14 +327,15 @@ const CopyInput& copyInput() {
     return input;
 }
 
-// `hepflow --threads N copy big.root out.root --compression zstd:5`, in-process.
+// `hepflow --threads N copy big.root out.root --compression zstd:5` (or none), in-process.
 void copyCommand(benchmark::State& state) {
     const auto& input = copyInput();
     const std::string output = scratchPath("copy_out.root");
     const std::string threads = std::to_string(state.range(0));
+    const std::string compression = state.range(1) == 0 ? "none" : "zstd:5";
     for (auto _ : state) {
         std::vector<std::string> args = {"hepflow",  "--threads", threads,         "copy",
-                                         input.path, output,      "--compression", "zstd:5"};
+                                         input.path, output,      "--compression", compression};
         std::vector<char*> argv;
         for (auto& arg : args) argv.push_back(arg.data());
         std::ostringstream out, err;
@@ -360,109 +365,63 @@ void readAlone(benchmark::State& state) {
     state.SetBytesProcessed(state.iterations() * input.bytes);
 }
 
-// ---------------------------------------------------------------- registration and ratios
+// ---------------------------------------------------------------- registration
 
-struct Pair {
-    std::string label, mine, baseline;
-    double target;  // 0: no target, the ratio is informative
-};
-std::vector<Pair> g_pairs;
-
-void registerAll() {
+std::vector<hepflow::bench::RatioPair> registerAll() {
+    std::vector<hepflow::bench::RatioPair> pairs;
     struct Algorithm {
         const char* label;
         int setting;
     };
     constexpr Algorithm kAlgorithms[] = {
-        {"zlib:1", 101}, {"lz4:4", 404}, {"zstd:5", 505}, {"lzma:7", 207}};
-    for (const auto& algorithm : kAlgorithms) {
-        const std::string mine = fmt::format("TreeWriter/{}", algorithm.label);
-        const std::string baseline = fmt::format("compressPayload/{}", algorithm.label);
-        benchmark::RegisterBenchmark(mine.c_str(), writerThroughput)
-            ->Arg(algorithm.setting)
-            ->UseRealTime()
-            ->Unit(benchmark::kMillisecond);
-        benchmark::RegisterBenchmark(baseline.c_str(), rawCompress)
-            ->Arg(algorithm.setting)
-            ->UseRealTime()
-            ->Unit(benchmark::kMillisecond);
-        g_pairs.push_back({fmt::format("TreeWriter vs compressPayload, {}", algorithm.label),
-                           mine + "/" + std::to_string(algorithm.setting),
-                           baseline + "/" + std::to_string(algorithm.setting), 0.8});
-    }
-    benchmark::RegisterBenchmark("TreeWriter/none", writerThroughput)
-        ->Arg(0)
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark("memcpy+write", memcpyAndWrite)
-        ->UseRealTime()
-        ->Unit(benchmark::kMillisecond);
-    g_pairs.push_back(
-        {"TreeWriter uncompressed vs memcpy+write", "TreeWriter/none/0", "memcpy+write", 0.8});
+        {"zlib:1", 101}, {"lz4:4", 404}, {"zstd:5", 505}, {"lzma:7", 207}, {"none", 0}};
+    const auto timed = [](benchmark::internal::Benchmark* b) {
+        b->UseRealTime()->Unit(benchmark::kMillisecond);
+    };
     for (const int threads : {1, 2}) {
-        benchmark::RegisterBenchmark("copy_zstd5", copyCommand)
-            ->Arg(threads)
-            ->UseRealTime()
-            ->Unit(benchmark::kMillisecond)
-            ->Iterations(1);
+        for (const auto& algorithm : kAlgorithms) {
+            const std::string mine = fmt::format("TreeWriter/{}", algorithm.label);
+            const std::string args = fmt::format("{}/{}", algorithm.setting, threads);
+            timed(benchmark::RegisterBenchmark(mine.c_str(), writerThroughput)
+                      ->Args({algorithm.setting, threads}));
+            if (algorithm.setting == 0) {
+                pairs.push_back(
+                    {fmt::format("TreeWriter uncompressed vs memcpy+write, {} thr", threads),
+                     mine + "/" + args, "memcpy+write", 0.8});
+                continue;
+            }
+            const std::string baseline = fmt::format("compressPayload/{}", algorithm.label);
+            timed(benchmark::RegisterBenchmark(baseline.c_str(), rawCompress)
+                      ->Args({algorithm.setting, threads}));
+            pairs.push_back(
+                {fmt::format("TreeWriter vs compressPayload, {}, {} thr", algorithm.label, threads),
+                 mine + "/" + args, baseline + "/" + args, 0.8});
+        }
+    }
+    timed(benchmark::RegisterBenchmark("memcpy+write", memcpyAndWrite));
+    for (const int threads : {1, 2}) {
+        for (const int compressed : {0, 1}) {
+            benchmark::RegisterBenchmark("copy", copyCommand)
+                ->Args({threads, compressed})
+                ->UseRealTime()
+                ->Unit(benchmark::kMillisecond)
+                ->Iterations(1);
+            pairs.push_back({fmt::format("hepflow copy ({}) vs read alone, {} thr",
+                                         compressed ? "zstd:5" : "none", threads),
+                             fmt::format("copy/{}/{}/iterations:1", threads, compressed),
+                             fmt::format("read_all_branches/{}/iterations:1", threads), 0});
+        }
         benchmark::RegisterBenchmark("read_all_branches", readAlone)
             ->Arg(threads)
             ->UseRealTime()
             ->Unit(benchmark::kMillisecond)
             ->Iterations(1);
-        g_pairs.push_back(
-            {fmt::format("hepflow copy (zstd:5) vs read alone, {} thread(s)", threads),
-             fmt::format("copy_zstd5/{}/iterations:1", threads),
-             fmt::format("read_all_branches/{}/iterations:1", threads), 0});
     }
+    return pairs;
 }
-
-// Keeps each run's bytes/s so that main can print the ratios after the usual output.
-class RatioReporter : public benchmark::ConsoleReporter {
-public:
-    void ReportRuns(const std::vector<Run>& runs) override {
-        for (const Run& run : runs) {
-            const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-            if (run.run_type != Run::RT_Iteration && !median) continue;
-            const auto it = run.counters.find("bytes_per_second");
-            if (it == run.counters.end()) continue;
-            std::string name = run.run_name.str();
-            // "TreeWriter/zlib:1/101/real_time" -> "TreeWriter/zlib:1/101", as the pairs say.
-            if (const auto at = name.rfind("/real_time"); at != std::string::npos) name.erase(at);
-            if (median || !medians_.contains(name)) bytes_per_second_[name] = it->second;
-            if (median) medians_.insert(name);
-        }
-        ConsoleReporter::ReportRuns(runs);
-    }
-    void printRatios() const {
-        fmt::print("\n{:<52} {:>10} {:>10} {:>7} {:>7}\n", "pair", "MB/s", "base MB/s", "ratio",
-                   "target");
-        for (const Pair& p : g_pairs) {
-            const auto a = bytes_per_second_.find(p.mine);
-            const auto b = bytes_per_second_.find(p.baseline);
-            if (a == bytes_per_second_.end() || b == bytes_per_second_.end()) continue;
-            const double ratio = a->second / b->second;
-            const std::string target = p.target > 0 ? fmt::format("{:.2f}", p.target) : "-";
-            fmt::print("{:<52} {:>10.1f} {:>10.1f} {:>7.2f} {:>7}{}\n", p.label, a->second / 1e6,
-                       b->second / 1e6, ratio, target,
-                       p.target > 0 && ratio < p.target ? "  BELOW" : "");
-        }
-    }
-
-private:
-    std::map<std::string, double> bytes_per_second_;
-    std::set<std::string> medians_;
-};
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    registerAll();
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    RatioReporter reporter;
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    reporter.printRatios();
-    benchmark::Shutdown();
-    return 0;
+    return hepflow::bench::runWithRatios(argc, argv, registerAll());
 }

@@ -99,7 +99,8 @@ RunResult runCommand(const std::vector<std::string>& argv) {
     return result;
 }
 
-nlohmann::json jsrootDump(const Tools& tools, const std::string& file) {
+nlohmann::json jsrootDump(const Tools& tools, const std::string& file,
+                          const std::vector<std::string>& options) {
     if (tools.node.empty() || tools.node.ends_with("NOTFOUND") || !fs::exists(tools.node))
         throw std::runtime_error(
             "node was not found when CMake configured the build (" + tools.node +
@@ -107,7 +108,9 @@ nlohmann::json jsrootDump(const Tools& tools, const std::string& file) {
     if (!fs::exists(tools.rootdump))
         throw std::runtime_error(tools.rootdump +
                                  " is missing: the jsroot.setup test installs it (run ctest)");
-    return parseOutput("node rootdump.mjs " + file, runCommand({tools.node, tools.rootdump, file}));
+    std::vector<std::string> argv = {tools.node, tools.rootdump, file};
+    argv.insert(argv.end(), options.begin(), options.end());
+    return parseOutput("node rootdump.mjs " + file, runCommand(argv));
 }
 
 nlohmann::json hepflowStats(const Tools& tools, const std::string& file) {

@@ -28,9 +28,11 @@ struct Tools {
     std::string rootdump;  // rootdump.mjs inside the build folder's npm install
 };
 
-// JSROOT's dump of `file` (rootdump.mjs output). Throws std::runtime_error, with node's
-// stderr, when node is missing, exits non-zero or prints something that is not JSON.
-nlohmann::json jsrootDump(const Tools& tools, const std::string& file);
+// JSROOT's dump of `file` (rootdump.mjs output; `options` such as "--max-entries", "N" follow
+// the file name). Throws std::runtime_error, with node's stderr, when node is missing, exits
+// non-zero or prints something that is not JSON.
+nlohmann::json jsrootDump(const Tools& tools, const std::string& file,
+                          const std::vector<std::string>& options = {});
 
 // `hepflow stats --json file`. Throws std::runtime_error, with hepflow's stderr, when it
 // exits non-zero or prints something that is not JSON.

@@ -260,17 +260,17 @@ void decompressPayload(std::span<const std::byte> in, std::span<std::byte> out,
     }
 }
 
-std::vector<std::byte> compressPayload(std::span<const std::byte> in, CompressionSetting setting) {
+std::size_t compressPayloadInto(std::span<const std::byte> in, CompressionSetting setting,
+                                std::span<std::byte> out) {
     if (setting.level < 0 || setting.level > kMaxRootLevel) {
         throw UsageError(
             fmt::format("compression level {} is outside 0..{}", setting.level, kMaxRootLevel));
     }
-    const auto stored_raw = [&] { return std::vector<std::byte>(in.begin(), in.end()); };
     if (setting.algorithm == CompressionAlgorithm::OldRoot) {
         throw UnsupportedError("writing ROOT's old 'CS' compression algorithm is not supported");
     }
     if (setting.algorithm == CompressionAlgorithm::None || setting.level == 0 || in.empty()) {
-        return stored_raw();
+        return 0;
     }
     const AlgorithmFraming& framing = framingOf(setting.algorithm);
 
@@ -283,12 +283,13 @@ std::vector<std::byte> compressPayload(std::span<const std::byte> in, Compressio
     const std::size_t block_limit = setting.algorithm == CompressionAlgorithm::Lzma
                                         ? kMaxLzmaBlockInput
                                         : kMaxCompressionBlockInput;
-    std::vector<std::byte> out(in.size());
+    const std::size_t limit = std::min(in.size(), out.size());
     std::size_t written = 0;
     for (std::size_t pos = 0; pos < in.size(); pos += block_limit) {
         const auto block = in.subspan(pos, std::min(block_limit, in.size() - pos));
-        const std::size_t budget = in.size() - 1 - written;
-        if (budget <= kCompressionBlockHeaderSize) return stored_raw();
+        if (limit < 1 + written) return 0;
+        const std::size_t budget = limit - 1 - written;
+        if (budget <= kCompressionBlockHeaderSize) return 0;
         // The compressed-size field is 24 bits wide as well.
         const std::size_t body_capacity =
             std::min(budget - kCompressionBlockHeaderSize, kMaxCompressionBlockInput);
@@ -296,7 +297,7 @@ std::vector<std::byte> compressPayload(std::span<const std::byte> in, Compressio
         const std::size_t body_size = compressBlockBody(
             setting.algorithm, block,
             std::span(header + kCompressionBlockHeaderSize, body_capacity), setting.level);
-        if (body_size == 0) return stored_raw();
+        if (body_size == 0) return 0;
         header[0] = static_cast<std::byte>(framing.magic[0]);
         header[1] = static_cast<std::byte>(framing.magic[1]);
         header[2] = static_cast<std::byte>(framing.method);
@@ -304,7 +305,14 @@ std::vector<std::byte> compressPayload(std::span<const std::byte> in, Compressio
         writeLittleEndian24(header + kUncompressedSizeAt, block.size());
         written += kCompressionBlockHeaderSize + body_size;
     }
-    out.resize(written);
+    return written;
+}
+
+std::vector<std::byte> compressPayload(std::span<const std::byte> in, CompressionSetting setting) {
+    std::vector<std::byte> out(in.size());
+    const std::size_t size = compressPayloadInto(in, setting, out);
+    if (size == 0) return std::vector<std::byte>(in.begin(), in.end());
+    out.resize(size);
     return out;
 }
 

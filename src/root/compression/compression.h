@@ -79,4 +79,12 @@ void decompressPayload(std::span<const std::byte> in, std::span<std::byte> out,
 // UsageError for a level outside 0..99. Thread-safe: encoder state is per thread.
 std::vector<std::byte> compressPayload(std::span<const std::byte> in, CompressionSetting setting);
 
+// The same into a buffer the caller owns (and reuses: writers compress thousands of baskets, and
+// fresh output buffers cost page faults): writes the blocks to `out` and returns their size, or
+// 0 when the payload is to be stored raw (None/level 0, empty input, or no gain). Output never
+// passes out.size() - 1 bytes nor in.size() - 1; an `out` of in.size() bytes always suffices.
+// Same errors and thread safety as compressPayload.
+std::size_t compressPayloadInto(std::span<const std::byte> in, CompressionSetting setting,
+                                std::span<std::byte> out);
+
 }  // namespace hepflow::root

@@ -7,6 +7,9 @@
 #include <string_view>
 
 #include <fmt/format.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "common/error.h"
 #include "root/byte_reader.h"
@@ -21,17 +24,39 @@ using frame::DType;
 // The version ROOT 6 writes in the count+version header of an STL container entry: that of
 // TStreamerInfo (ROOT-FORMAT.md 4.7), not the container's class version 6.
 constexpr std::int16_t kStlEntryVersion = 9;
-// A TString holds up to 254 bytes behind a 1-byte length; longer ones use 0xFF + uint32.
-constexpr std::size_t kShortStringMax = 254;
 // Room for the entry that crosses basket_bytes_ and the closing entry offsets, so that a basket
 // and its offset array usually fit the first allocation.
 constexpr std::size_t kReserveSlack = 4096;
 // Huge basket sizes grow on demand instead: a reservation per branch must stay cheap.
 constexpr std::size_t kMaxReserve = 16 << 20;
 
+#if defined(__SSE2__)
+// Byte-swaps 16 bytes of 2-, 4- or 8-byte values with SSE2 only (baseline x86-64 lacks pshufb):
+// swap the bytes of each 16-bit word, then reverse the words inside each value.
+template <std::size_t kSize>
+__m128i swapVector(__m128i v) {
+    v = _mm_or_si128(_mm_slli_epi16(v, 8), _mm_srli_epi16(v, 8));
+    if constexpr (kSize == 4) {
+        v = _mm_shufflehi_epi16(_mm_shufflelo_epi16(v, 0xB1), 0xB1);
+    } else if constexpr (kSize == 8) {
+        v = _mm_shufflehi_epi16(_mm_shufflelo_epi16(v, 0x1B), 0x1B);
+    }
+    return v;
+}
+#endif
+
+// Native values to big-endian: the writer's one pass over every value, so it is vectorized.
 template <class U>
 void swapCopy(std::byte* dst, const std::byte* src, std::size_t count) {
-    for (std::size_t i = 0; i < count; ++i) {
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    constexpr std::size_t kPerVector = 16 / sizeof(U);
+    for (; i + kPerVector <= count; i += kPerVector) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i * sizeof(U)));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i * sizeof(U)), swapVector<sizeof(U)>(v));
+    }
+#endif
+    for (; i < count; ++i) {
         U raw;
         std::memcpy(&raw, src + i * sizeof(U), sizeof(U));
         raw = detail::byteSwap(raw);
@@ -40,8 +65,7 @@ void swapCopy(std::byte* dst, const std::byte* src, std::size_t count) {
 }
 
 // Appends `count` values of `dtype` from native memory as big-endian.
-void appendValues(std::vector<std::byte>& out, DType dtype, const std::byte* src,
-                  std::size_t count) {
+void appendValues(ByteBuffer& out, DType dtype, const std::byte* src, std::size_t count) {
     const std::size_t size = frame::dtypeSize(dtype);
     const std::size_t start = out.size();
     out.resize(start + count * size);
@@ -63,17 +87,17 @@ void appendValues(std::vector<std::byte>& out, DType dtype, const std::byte* src
 }
 
 template <class T>
-void appendBig(std::vector<std::byte>& out, T value) {
+void appendBig(ByteBuffer& out, T value) {
     const std::size_t start = out.size();
     out.resize(start + sizeof(T));
     storeBigEndian<T>(out.data() + start, value);
 }
 
-void appendTString(std::vector<std::byte>& out, std::string_view text) {
-    if (text.size() <= kShortStringMax) {
+void appendTString(ByteBuffer& out, std::string_view text) {
+    if (text.size() < kLongStringMarker) {
         appendBig<std::uint8_t>(out, static_cast<std::uint8_t>(text.size()));
     } else {
-        appendBig<std::uint8_t>(out, 255);
+        appendBig<std::uint8_t>(out, kLongStringMarker);
         appendBig<std::uint32_t>(out, static_cast<std::uint32_t>(text.size()));
     }
     const auto* bytes = reinterpret_cast<const std::byte*>(text.data());
@@ -82,7 +106,7 @@ void appendTString(std::vector<std::byte>& out, std::string_view text) {
 
 // The count+version header of an STL entry whose remaining bytes (after the count word) are
 // `counted`; ROOT's byte counts have 30 bits.
-void appendStlHeader(std::vector<std::byte>& out, std::size_t counted, std::string_view branch,
+void appendStlHeader(ByteBuffer& out, std::size_t counted, std::string_view branch,
                      std::int64_t entry) {
     if (counted >= kByteCountMask)
         throw UsageError(fmt::format("entry {} of branch '{}' is {} bytes: ROOT cannot stream a "
@@ -125,10 +149,11 @@ std::int64_t maxInteger(DType dtype, const std::byte* src, std::size_t count) {
 
 }  // namespace
 
-BasketBuilder::BasketBuilder(const BranchPlan& plan, std::int64_t basket_bytes)
+BasketBuilder::BasketBuilder(const BranchPlan& plan, std::int64_t basket_bytes, BufferPool& pool)
     : plan_(plan),
       basket_bytes_(static_cast<std::size_t>(basket_bytes)),
-      value_size_(frame::dtypeSize(plan.dtype)) {}
+      value_size_(frame::dtypeSize(plan.dtype)),
+      pool_(&pool) {}
 
 std::size_t BasketBuilder::openSize() const {
     // The entry-offset array: int32 n and n = entries + 1 offsets.
@@ -139,13 +164,9 @@ std::size_t BasketBuilder::openSize() const {
 
 void BasketBuilder::startEntry(std::int64_t cluster) {
     if (open_.num_entries == 0) {
-        // Reuse the buffer of a written basket (its pages are mapped already); most baskets
-        // fill up to basket_bytes_, so that much is reserved at once.
-        if (spare_.capacity() > 0) {
-            open_.data = std::move(spare_);
-            open_.data.clear();
-            spare_ = {};
-        }
+        // The buffer of a written basket (its pages are mapped already); most baskets fill up
+        // to basket_bytes_, so that much is reserved at once.
+        open_.data = pool_->take();
         open_.data.reserve(std::min(basket_bytes_ + kReserveSlack, kMaxReserve));
         open_.first_entry = next_entry_;
         open_.cluster = cluster;
@@ -168,10 +189,6 @@ void BasketBuilder::close(std::vector<BasketContent>& closed) {
 
 void BasketBuilder::flush(std::vector<BasketContent>& closed) {
     close(closed);
-}
-
-void BasketBuilder::recycle(std::vector<std::byte>&& buffer) {
-    if (spare_.capacity() == 0 && buffer.capacity() >= basket_bytes_) spare_ = std::move(buffer);
 }
 
 void BasketBuilder::append(const frame::Column& column, std::int64_t begin, std::int64_t end,

@@ -9,17 +9,14 @@
 
 #include "frame/columns/column.h"
 #include "root/writer/branch_plan.h"
+#include "root/writer/buffer_pool.h"
+#include "root/writer/byte_writer.h"
 
 namespace hepflow::root {
 
-// Bytes of a TString of `length` characters: 1-byte length below 255, else 0xFF + uint32.
-inline std::size_t tstringSize(std::size_t length) {
-    return length < 255 ? 1 + length : 5 + length;
-}
-
 // One basket's uncompressed contents.
 struct BasketContent {
-    std::vector<std::byte> data;             // the entries, fKeylen..fLast of the record
+    ByteBuffer data;                         // the entries, fKeylen..fLast of the record
     std::vector<std::int32_t> entry_starts;  // variable-size kinds: where each entry starts
     std::int64_t first_entry = 0;            // tree entry of its first entry
     std::int64_t num_entries = 0;
@@ -30,7 +27,8 @@ struct BasketContent {
 class BasketBuilder {
 public:
     // `basket_bytes`: close a basket once its data plus its entry-offset array reach this.
-    BasketBuilder(const BranchPlan& plan, std::int64_t basket_bytes);
+    // Basket buffers come from `pool` (shared by the tree's branches; it must outlive this).
+    BasketBuilder(const BranchPlan& plan, std::int64_t basket_bytes, BufferPool& pool);
 
     // Appends entries [begin, end) of `column` (already checked to have the plan's shape) to
     // the open basket, as entries of cluster `cluster`; baskets that fill up are moved to
@@ -39,10 +37,6 @@ public:
                 std::int64_t cluster, std::vector<BasketContent>& closed);
     // Closes the open basket if it holds entries (end of a cluster, end of the tree).
     void flush(std::vector<BasketContent>& closed);
-
-    // Gives back a buffer of a written basket: the next basket reuses it instead of faulting in
-    // fresh pages (one is kept, when large enough).
-    void recycle(std::vector<std::byte>&& buffer);
 
     // Entries appended so far (the branch's fEntries once flushed).
     std::int64_t numEntries() const { return next_entry_; }
@@ -65,8 +59,8 @@ private:
     const BranchPlan& plan_;
     std::size_t basket_bytes_;
     std::size_t value_size_;
+    BufferPool* pool_;
     BasketContent open_;
-    std::vector<std::byte> spare_;
     int next_slot_ = 0;
     std::int64_t next_entry_ = 0;
     std::int64_t maximum_ = 0;

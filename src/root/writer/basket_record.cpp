@@ -30,7 +30,7 @@ std::int32_t basketKeylen(const BasketKeyInfo& info) {
 }
 
 EncodedBasket encodeBasket(BasketContent&& content, const BasketKeyInfo& info,
-                           CompressionSetting compression) {
+                           CompressionSetting compression, BufferPool& pool) {
     const std::int32_t keylen = basketKeylen(info);
     const auto data_size = static_cast<std::int32_t>(content.data.size());
     const auto nev = static_cast<std::int32_t>(content.num_entries);
@@ -38,7 +38,7 @@ EncodedBasket encodeBasket(BasketContent&& content, const BasketKeyInfo& info,
     // Payload: the entries, then (variable-size branches) int32 n = fNevBuf + 1 and the
     // offsets from the key start. ROOT leaves the closing offset 0; we store the true end, as
     // uproot does (readers take the end of the last entry from fLast either way).
-    std::vector<std::byte> payload = std::move(content.data);
+    ByteBuffer payload = std::move(content.data);
     if (info.entry_offsets) {
         HEPFLOW_ASSERT(content.entry_starts.size() == static_cast<std::size_t>(nev),
                        "one entry offset per entry");
@@ -53,13 +53,18 @@ EncodedBasket encodeBasket(BasketContent&& content, const BasketKeyInfo& info,
         put(keylen + data_size);
     }
     const auto objlen = static_cast<std::int32_t>(payload.size());
-    // compressPayload returns the input unchanged when it does not shrink: keep ours then.
-    std::vector<std::byte> spare;
+    // Stored raw when compressing does not shrink it (compressPayloadInto returns 0).
     if (compression.level > 0 && compression.algorithm != CompressionAlgorithm::None) {
-        std::vector<std::byte> stored = compressPayload(payload, compression);
-        if (stored.size() < payload.size()) {
-            spare = std::move(payload);
+        ByteBuffer stored = pool.take();
+        stored.resize(payload.size());
+        const std::size_t size = compressPayloadInto(payload, compression, stored);
+        if (size > 0) {
+            stored.resize(size);
+            // The uncompressed buffer serves the next basket right away.
+            pool.give(std::move(payload));
             payload = std::move(stored);
+        } else {
+            pool.give(std::move(stored));
         }
     }
     const auto stored_size = static_cast<std::int32_t>(payload.size());
@@ -92,7 +97,6 @@ EncodedBasket encodeBasket(BasketContent&& content, const BasketKeyInfo& info,
     EncodedBasket basket;
     basket.header = key.release();
     basket.payload = std::move(payload);
-    basket.spare = std::move(spare);
     basket.keylen = keylen;
     basket.objlen = objlen;
     basket.first_entry = content.first_entry;

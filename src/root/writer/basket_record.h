@@ -31,9 +31,8 @@ struct BasketKeyInfo {
 // A basket record ready to be placed: everything but fSeekKey. Header and payload are kept
 // apart so that neither is copied again (they are written back to back).
 struct EncodedBasket {
-    std::vector<std::byte> header;   // key header + basket header (fKeylen bytes)
-    std::vector<std::byte> payload;  // stored payload: compressed, or raw when that is smaller
-    std::vector<std::byte> spare;    // the uncompressed buffer when payload is compressed
+    std::vector<std::byte> header;  // key header + basket header (fKeylen bytes)
+    ByteBuffer payload;             // stored payload: compressed, or raw when that is smaller
     std::int32_t keylen = 0;
     std::int32_t objlen = 0;  // uncompressed payload
     std::int64_t first_entry = 0;
@@ -49,10 +48,10 @@ struct EncodedBasket {
 // fKeylen of a basket key with these names: 34 (big key) + the three TStrings + 19.
 std::int32_t basketKeylen(const BasketKeyInfo& info);
 
-// Serializes and compresses one basket, consuming its contents (thread-safe: uses no shared
-// state).
+// Serializes and compresses one basket, consuming its contents; the compressed payload's buffer
+// comes from `pool` (thread-safe: the pool is the only shared state).
 EncodedBasket encodeBasket(BasketContent&& content, const BasketKeyInfo& info,
-                           CompressionSetting compression);
+                           CompressionSetting compression, BufferPool& pool);
 
 // Fills in fSeekKey once the record's offset is known.
 void setBasketSeek(EncodedBasket& basket, std::uint64_t seek_key);

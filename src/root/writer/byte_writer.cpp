@@ -17,11 +17,11 @@ void ByteWriter::writeZeros(std::size_t count) {
 }
 
 void ByteWriter::writeTString(std::string_view text) {
-    if (text.size() < 255) {
+    if (text.size() < kLongStringMarker) {
         write<std::uint8_t>(static_cast<std::uint8_t>(text.size()));
     } else {
         HEPFLOW_ASSERT(text.size() <= 0xFFFFFFFFu, "TString longer than 4 GiB");
-        write<std::uint8_t>(255);
+        write<std::uint8_t>(kLongStringMarker);
         write<std::uint32_t>(static_cast<std::uint32_t>(text.size()));
     }
     writeBytes(std::as_bytes(std::span(text.data(), text.size())));

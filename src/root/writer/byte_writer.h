@@ -9,9 +9,16 @@
 #include <string_view>
 #include <vector>
 
+#include "root/byte_reader.h"
 #include "root/endian.h"
 
 namespace hepflow::root {
+
+// Bytes of a TString of `length` characters: a 1-byte length below kLongStringMarker (255),
+// else the marker and a uint32 length. Key lengths and basket sizes are computed with it.
+constexpr std::size_t tstringSize(std::size_t length) {
+    return length < kLongStringMarker ? 1 + length : 5 + length;
+}
 
 class ByteWriter {
 public:

@@ -57,14 +57,10 @@ constexpr std::uint32_t kReproducibleDatime = (1u << 22) | (1u << 17);
 
 std::atomic<unsigned> temp_counter{0};
 
-std::size_t tstringSize(std::string_view text) {
-    return text.size() < 255 ? 1 + text.size() : 5 + text.size();
-}
-
 std::size_t keyLength(bool big, std::string_view class_name, std::string_view name,
                       std::string_view title) {
-    return (big ? kBigKeyFixedSize : kSmallKeyFixedSize) + tstringSize(class_name) +
-           tstringSize(name) + tstringSize(title);
+    return (big ? kBigKeyFixedSize : kSmallKeyFixedSize) + tstringSize(class_name.size()) +
+           tstringSize(name.size()) + tstringSize(title.size());
 }
 
 void writeKeyHeader(ByteWriter& out, const Key& key) {
@@ -171,8 +167,8 @@ std::unique_ptr<FileWriter> FileWriter::create(const std::string& path, FileWrit
             .at(path);
     if (path.empty() || path.back() == '/') throw UsageError("output path names no file").at(path);
     const std::string name = baseName(path);
-    if (keyLength(false, kTopDirectoryClass, name, options.title) + tstringSize(name) +
-            tstringSize(options.title) >
+    if (keyLength(false, kTopDirectoryClass, name, options.title) + tstringSize(name.size()) +
+            tstringSize(options.title.size()) >
         static_cast<std::size_t>(std::numeric_limits<std::int16_t>::max()))
         throw UsageError("file name and title too long for a ROOT key").at(path);
     const std::string temp_path =
@@ -215,8 +211,8 @@ void FileWriter::writeTopRecord() {
     top->datime_c = datime_;
     top->uuid = uuid_;
     const std::size_t keylen = keyLength(false, kTopDirectoryClass, top->name, top->title);
-    top->nbytes_name =
-        static_cast<std::int32_t>(keylen + tstringSize(top->name) + tstringSize(top->title));
+    top->nbytes_name = static_cast<std::int32_t>(keylen + tstringSize(top->name.size()) +
+                                                 tstringSize(top->title.size()));
     top->header_offset = kBegin + static_cast<std::uint64_t>(top->nbytes_name);
 
     Key key;

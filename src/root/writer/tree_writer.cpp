@@ -129,34 +129,93 @@ std::int64_t integerAt(const Column& column, std::size_t index) {
     }
 }
 
-// Uncompressed bytes entry `e` adds to its branch's baskets (auto clustering only).
-std::int64_t entryBytes(const BranchPlan& plan, const Column& column, std::size_t e) {
+// Uncompressed bytes that entries [0, e) of a batch add to a branch's baskets (auto clustering
+// only): a closed form of the offsets for every kind but strings, whose TString headers depend
+// on each length (`long_strings[e]`: how many of the first e strings need the 5-byte header).
+std::int64_t bytesBefore(const BranchPlan& plan, const Column& column, std::size_t e,
+                         const std::vector<std::int64_t>& long_strings) {
     const std::int64_t size = static_cast<std::int64_t>(frame::dtypeSize(plan.dtype));
-    const auto span_of = [&](const frame::Offsets& offsets, std::size_t i) {
-        return offsets[i + 1] - offsets[i];
+    const auto entries = static_cast<std::int64_t>(e);
+    const auto spanned = [&](const frame::Offsets& offsets, std::size_t i) {
+        return offsets[i] - offsets[0];
     };
     switch (plan.kind) {
         case BranchKind::Scalar:
         case BranchKind::FixedArray:
-        case BranchKind::Counter: return static_cast<std::int64_t>(plan.entrySize());
-        case BranchKind::CountedArray: return 4 + span_of(column.offsets(0), e) * size;
+        case BranchKind::Counter: return entries * static_cast<std::int64_t>(plan.entrySize());
+        case BranchKind::CountedArray: return 4 * entries + spanned(column.offsets(0), e) * size;
         case BranchKind::CharStar:
         case BranchKind::StdString:
-            return 4 + static_cast<std::int64_t>(
-                           tstringSize(static_cast<std::size_t>(span_of(column.offsets(0), e))));
-        case BranchKind::Vector: return 14 + span_of(column.offsets(0), e) * size;
+            // 4 (entry offset) + 1 or 5 (TString header) + the characters.
+            return 5 * entries + 4 * long_strings[e] + spanned(column.offsets(0), e);
+        case BranchKind::Vector: return 14 * entries + spanned(column.offsets(0), e) * size;
         case BranchKind::VectorVector:
         case BranchKind::VectorString: {
             const auto& outer = column.offsets(0);
             const auto& inner = column.offsets(1);
-            const auto items = span_of(outer, e);
-            const auto values = inner[static_cast<std::size_t>(outer[e + 1])] -
-                                inner[static_cast<std::size_t>(outer[e])];
-            return 14 + 4 * items + values * size;
+            const auto values = inner[static_cast<std::size_t>(outer[e])] -
+                                inner[static_cast<std::size_t>(outer[0])];
+            return 14 * entries + 4 * spanned(outer, e) + values * size;
         }
     }
     return 0;
 }
+
+// long_strings for bytesBefore: empty for kinds that do not need it.
+std::vector<std::int64_t> longStringCounts(const BranchPlan& plan, const Column& column,
+                                           std::size_t n) {
+    if (plan.kind != BranchKind::CharStar && plan.kind != BranchKind::StdString) return {};
+    const auto& offsets = column.offsets(0);
+    std::vector<std::int64_t> counts(n + 1, 0);
+    for (std::size_t e = 0; e < n; ++e)
+        counts[e + 1] = counts[e] + (offsets[e + 1] - offsets[e] >= kLongStringMarker ? 1 : 0);
+    return counts;
+}
+
+// Most the buffer pool keeps: what a batch of the copy command's size (64 MiB of columns) needs
+// for its baskets and their compressed copies, with room to spare.
+constexpr std::size_t kPoolBytes = std::size_t{256} << 20;
+
+// Uncompressed bytes of the first entries of a batch over all branches, in O(branches) per
+// query once built (O(entries) only for string branches).
+class BatchSizes {
+public:
+    BatchSizes(const TreePlan& plan, const std::vector<const Column*>& columns, std::size_t n)
+        : plan_(plan), columns_(columns), long_strings_(plan.branches.size()) {
+        for (std::size_t b = 0; b < plan.branches.size(); ++b)
+            long_strings_[b] = longStringCounts(plan.branches[b], *columns[b], n);
+    }
+    // Bytes of entries [0, e).
+    std::int64_t before(std::size_t e) const {
+        std::int64_t total = 0;
+        for (std::size_t b = 0; b < plan_.branches.size(); ++b)
+            total += bytesBefore(plan_.branches[b], *columns_[b], e, long_strings_[b]);
+        return total;
+    }
+    // The smallest e in (low, high] with before(e) >= target, or high when none; the bytes
+    // grow with e, so a binary search finds it.
+    std::size_t firstReaching(std::int64_t target, std::size_t low, std::size_t high) const {
+        std::size_t first = low + 1;
+        while (first < high) {
+            const std::size_t middle = first + (high - first) / 2;
+            if (before(middle) >= target)
+                high = middle;
+            else
+                first = middle + 1;
+        }
+        return high;
+    }
+
+private:
+    const TreePlan& plan_;
+    const std::vector<const Column*>& columns_;
+    std::vector<std::vector<std::int64_t>> long_strings_;
+};
+
+// A batch is serialized, compressed and written in slices of about this many uncompressed
+// bytes, so that the buffers of one slice's baskets serve the next (fresh pages cost more than
+// compressing them with LZ4) and memory stays bounded however large the batch.
+constexpr std::int64_t kSliceBytes = 16 << 20;
 
 // A run of entries of one batch inside one cluster.
 struct Segment {
@@ -176,6 +235,9 @@ struct TreeWriter::Impl {
     std::vector<BranchSpec> specs;
     TreeWriteOptions options;
     TreePlan plan;
+    // Basket and compressed-payload buffers, reused from written baskets (before the builders,
+    // which use it).
+    BufferPool pool{kPoolBytes};
     std::vector<BasketBuilder> builders;           // per plan branch
     std::vector<BasketKeyInfo> key_infos;          // per plan branch
     std::vector<BranchRecord> records;             // per plan branch
@@ -203,8 +265,7 @@ struct TreeWriter::Impl {
     }
 
     std::vector<Segment> segmentsOf(std::int64_t n, std::int64_t& new_cluster_size,
-                                    std::int64_t& new_auto_bytes,
-                                    const std::vector<const Column*>& columns) const;
+                                    std::int64_t& new_auto_bytes, const BatchSizes& sizes) const;
     void encodeAndHold(std::vector<std::vector<BasketContent>>& closed_baskets);
     void writeClustersBefore(std::int64_t cluster);
     void place(std::size_t branch, EncodedBasket& basket);
@@ -212,26 +273,23 @@ struct TreeWriter::Impl {
 
 std::vector<Segment> TreeWriter::Impl::segmentsOf(std::int64_t n, std::int64_t& new_cluster_size,
                                                   std::int64_t& new_auto_bytes,
-                                                  const std::vector<const Column*>& columns) const {
+                                                  const BatchSizes& sizes) const {
     new_cluster_size = cluster_size;
     new_auto_bytes = auto_bytes;
     std::int64_t first_cluster_end = -1;
     if (cluster_size == 0) {
-        // Auto mode: the first cluster ends at the entry where all branches together reach
-        // auto_cluster_bytes; its entry count then fixes every later cluster.
-        std::vector<std::int64_t> sizes(static_cast<std::size_t>(n), 0);
-        for (std::size_t b = 0; b < plan.branches.size(); ++b) {
-            const auto& branch = plan.branches[b];
-            for (std::size_t e = 0; e < sizes.size(); ++e)
-                sizes[e] += entryBytes(branch, *columns[b], e);
-        }
-        for (std::size_t e = 0; e < sizes.size(); ++e) {
-            new_auto_bytes += sizes[e];
-            if (new_auto_bytes >= options.auto_cluster_bytes) {
-                first_cluster_end = static_cast<std::int64_t>(e) + 1;
-                new_cluster_size = entries + first_cluster_end;
-                break;
-            }
+        // Auto mode: the first cluster ends at the first entry where all branches together
+        // reach auto_cluster_bytes; its entry count then fixes every later cluster.
+        const auto count = static_cast<std::size_t>(n);
+        const std::int64_t batch_total = auto_bytes + sizes.before(count);
+        if (batch_total < options.auto_cluster_bytes) {
+            new_auto_bytes = batch_total;
+        } else {
+            const std::size_t end =
+                sizes.firstReaching(options.auto_cluster_bytes - auto_bytes, 0, count);
+            new_auto_bytes = auto_bytes + sizes.before(end);
+            first_cluster_end = static_cast<std::int64_t>(end);
+            new_cluster_size = entries + first_cluster_end;
         }
     }
     std::vector<Segment> segments;
@@ -271,7 +329,7 @@ void TreeWriter::Impl::encodeAndHold(std::vector<std::vector<BasketContent>>& cl
     tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t i) {
         const auto& task = tasks[i];
         encoded[i] = encodeBasket(std::move(*task.content), key_infos[task.branch],
-                                  plan.branches[task.branch].compression);
+                                  plan.branches[task.branch].compression, pool);
     });
     for (std::size_t i = 0; i < tasks.size(); ++i)
         held[tasks[i].branch].push_back(std::move(encoded[i]));
@@ -290,8 +348,7 @@ void TreeWriter::Impl::place(std::size_t branch, EncodedBasket& basket) {
     record.basket_seek.push_back(offset);
     record.tot_bytes += basket.keylen + basket.objlen;
     record.zip_bytes += basket.nbytes();
-    builders[branch].recycle(std::move(basket.spare));
-    builders[branch].recycle(std::move(basket.payload));
+    pool.give(std::move(basket.payload));
 }
 
 void TreeWriter::Impl::writeClustersBefore(std::int64_t cluster) {
@@ -337,7 +394,7 @@ TreeWriter::TreeWriter(FileWriter& file, FileWriter::DirectoryId dir, std::strin
     impl.held.resize(count);
     for (std::size_t b = 0; b < count; ++b) {
         const auto& branch = impl.plan.branches[b];
-        impl.builders.emplace_back(branch, options.basket_bytes);
+        impl.builders.emplace_back(branch, options.basket_bytes, impl.pool);
         auto& info = impl.key_infos[b];
         info.branch_name = branch.name;
         info.tree_name = impl.name;
@@ -436,27 +493,39 @@ void TreeWriter::write(const frame::ColumnBatch& batch) {
     }
     if (n == 0) return;
 
+    const BatchSizes sizes(impl.plan, columns, static_cast<std::size_t>(n));
     std::int64_t new_cluster_size = 0;
     std::int64_t new_auto_bytes = 0;
-    const auto segments = impl.segmentsOf(n, new_cluster_size, new_auto_bytes, columns);
+    const auto segments = impl.segmentsOf(n, new_cluster_size, new_auto_bytes, sizes);
     try {
-        std::vector<std::vector<BasketContent>> closed_baskets(count);
-        tbb::parallel_for(std::size_t{0}, count, [&](std::size_t b) {
-            auto& builder = impl.builders[b];
-            for (const auto& segment : segments) {
-                builder.append(*columns[b], segment.begin, segment.end, segment.cluster,
-                               closed_baskets[b]);
-                if (segment.closes_cluster) builder.flush(closed_baskets[b]);
-            }
-        });
+        std::size_t begin = 0;
+        const auto count_entries = static_cast<std::size_t>(n);
+        while (begin < count_entries) {
+            const std::size_t end =
+                sizes.firstReaching(sizes.before(begin) + kSliceBytes, begin, count_entries);
+            const auto slice_begin = static_cast<std::int64_t>(begin);
+            const auto slice_end = static_cast<std::int64_t>(end);
+            std::vector<std::vector<BasketContent>> closed_baskets(count);
+            tbb::parallel_for(std::size_t{0}, count, [&](std::size_t b) {
+                auto& builder = impl.builders[b];
+                for (const auto& segment : segments) {
+                    const std::int64_t from = std::max(segment.begin, slice_begin);
+                    const std::int64_t to = std::min(segment.end, slice_end);
+                    if (from >= to) continue;
+                    builder.append(*columns[b], from, to, segment.cluster, closed_baskets[b]);
+                    if (segment.closes_cluster && to == segment.end)
+                        builder.flush(closed_baskets[b]);
+                }
+            });
+            impl.encodeAndHold(closed_baskets);
+            // Clusters before the one holding the next entry are complete.
+            const std::int64_t next_entry = impl.entries + slice_end;
+            impl.writeClustersBefore(new_cluster_size == 0 ? 0 : next_entry / new_cluster_size);
+            begin = end;
+        }
         impl.cluster_size = new_cluster_size;
         impl.auto_bytes = new_auto_bytes;
         impl.entries += n;
-        impl.encodeAndHold(closed_baskets);
-        // Clusters before the one holding the next entry are complete.
-        const std::int64_t open_cluster =
-            impl.cluster_size == 0 ? 0 : impl.entries / impl.cluster_size;
-        impl.writeClustersBefore(open_cluster);
     } catch (...) {
         impl.failed = true;
         throw;
