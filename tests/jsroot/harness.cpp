@@ -118,8 +118,9 @@ nlohmann::json hepflowStats(const Tools& tools, const std::string& file) {
                        runCommand({tools.hepflow, "stats", "--json", file}));
 }
 
-ScratchDir::ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "hepflow_test_XXXXXX").string();
+ScratchDir::ScratchDir(const std::string& parent) {
+    const fs::path base = parent.empty() ? fs::temp_directory_path() : fs::path(parent);
+    std::string pattern = (base / "hepflow_test_XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr)
         throw std::runtime_error("mkdtemp failed: " + std::string(strerror(errno)));
     path_ = pattern;

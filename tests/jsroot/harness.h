@@ -42,7 +42,8 @@ nlohmann::json hepflowStats(const Tools& tools, const std::string& file);
 // the object goes.
 class ScratchDir {
 public:
-    ScratchDir();
+    // A new folder inside `parent` (default: the system's temporary folder).
+    explicit ScratchDir(const std::string& parent = "");
     ~ScratchDir();
     ScratchDir(const ScratchDir&) = delete;
     ScratchDir& operator=(const ScratchDir&) = delete;
