@@ -7,9 +7,9 @@
 #include <string>
 
 #include <benchmark/benchmark.h>
-#include <malloc.h>
 
 #include "../tests/expr/nano_events.h"
+#include "common/memory_tuning.h"
 #include "frame/expr/expression.h"
 
 namespace {
@@ -116,10 +116,7 @@ int main(int argc, char** argv) {
     // a program that allocates per batch pays a page fault per 4 KiB on every batch; on VMs
     // that dominates everything. Long-running hepflow processes keep freed memory instead;
     // HEPFLOW_BENCH_GLIBC_DEFAULTS=1 measures with glibc's defaults.
-    if (std::getenv("HEPFLOW_BENCH_GLIBC_DEFAULTS") == nullptr) {
-        mallopt(M_MMAP_THRESHOLD, 1 << 30);
-        mallopt(M_TRIM_THRESHOLD, 1 << 30);
-    }
+    if (std::getenv("HEPFLOW_BENCH_GLIBC_DEFAULTS") == nullptr) hepflow::keepFreedMemoryForReuse();
     for (const auto& p : kPatterns) {
         const char* text = p.text;
         benchmark::RegisterBenchmark((std::string("expr/") + p.name).c_str(),

@@ -14,9 +14,9 @@
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <malloc.h>
 #include <unistd.h>
 
+#include "common/memory_tuning.h"
 #include "io/local_file_source.h"
 
 namespace {
@@ -29,8 +29,6 @@ constexpr std::uint64_t kBlock = 1 << 20;
 // Large enough to defeat the CPU caches, small enough to stay in the page cache of a small VM.
 constexpr std::uint64_t kFileSize = 64 * kBlock;
 constexpr std::uint64_t kSubRanges = 16;
-// Above the largest buffer allocated per iteration (see main).
-constexpr int kMallocThreshold = 32 << 20;
 
 // Written once before the benchmarks run, so every read comes from the page cache.
 const std::string& benchFile() {
@@ -183,8 +181,7 @@ int main(int argc, char** argv) {
     // benchmark's fresh buffers come back from the kernel as new pages (about 16 us each on
     // the 2-core VM) depended on which benchmark ran before. Fixing them measures every
     // benchmark in the steady state of a long-running reader.
-    mallopt(M_MMAP_THRESHOLD, kMallocThreshold);
-    mallopt(M_TRIM_THRESHOLD, 2 * kMallocThreshold);
+    hepflow::keepFreedMemoryForReuse();
     benchFile();
     RatioReporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);

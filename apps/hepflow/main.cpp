@@ -3,7 +3,10 @@
 #include <iostream>
 
 #include "commands.h"
+#include "common/memory_tuning.h"
 
 int main(int argc, char** argv) {
+    // Batches are allocated and freed continuously: keep freed memory for the next batch.
+    hepflow::keepFreedMemoryForReuse();
     return hepflow::cli::runCli(argc, argv, std::cout, std::cerr);
 }
