@@ -19,9 +19,9 @@
 
 #include "commands.h"
 #include "common/error.h"
+#include "frame/engine/tree_columns.h"
 #include "output.h"
 #include "root/compression/compression_spec.h"
-#include "root/writer/branch_plan.h"
 #include "root/writer/file_writer.h"
 #include "root/writer/tree_writer.h"
 
@@ -58,84 +58,6 @@ struct Unwritable {
     std::string path;
     std::string why;
 };
-
-// The size branch of a split collection (TClonesArray or STL container of objects): its
-// values are the number of objects per entry, and its members are counted by it.
-bool isCollectionSize(const root::Tree& tree, const root::TBranch& branch) {
-    const auto& info = tree.branchInfo(branch);
-    return branch.is_element && !branch.fBranches.empty() &&
-           (branch.fType == 3 || branch.fType == 4) && info.interpretation != nullptr &&
-           info.interpretation->kind() == root::InterpretationKind::Flat;
-}
-
-// The output name: array dimensions dropped ("FracPt[5]"), '.' made '_' (Jet.PT -> Jet_PT),
-// and "n" before the size branch of a split collection (Jet -> nJet), as NanoAOD names them.
-std::string outputName(const root::Tree& tree, const root::TBranch& branch) {
-    std::string name = branch.fName.substr(0, branch.fName.find('['));
-    std::replace(name.begin(), name.end(), '.', '_');
-    if (isCollectionSize(tree, branch)) name = "n" + name;
-    return name;
-}
-
-// The branch holding a leaf called `leaf_name` (the counter of a counted array), or null.
-const root::TBranch* branchWithLeaf(const root::Tree& tree, std::string_view leaf_name) {
-    for (const root::TBranch* branch : tree.branches())
-        for (const auto& leaf : branch->fLeaves)
-            if (leaf->fName == leaf_name) return branch;
-    return nullptr;
-}
-
-// The source's counter of a jagged branch: the collection a Delphes member belongs to, or the
-// branch of the count leaf of a counted array (Muon_pt[nMuon], evt/SliceI16[N]); null for
-// std::vector & co.
-const root::TBranch* sourceCounter(const root::Tree& tree, const root::TBranch& branch) {
-    if (branch.fBranchCount != nullptr) return branch.fBranchCount.get();
-    if (branch.fLeaves.size() == 1 && branch.fLeaves[0]->fLeafCount != nullptr)
-        return branchWithLeaf(tree, branch.fLeaves[0]->fLeafCount->fName);
-    return nullptr;
-}
-
-// x[N] of a plain leaf or a split member: N values in every entry, no counter.
-std::int32_t fixedLength(const root::TBranch& branch) {
-    if (branch.fLeaves.size() != 1 || branch.fBranchCount != nullptr) return 0;
-    const auto& leaf = *branch.fLeaves[0];
-    return leaf.fLeafCount == nullptr && leaf.fLen > 1 ? leaf.fLen : 0;
-}
-
-// How `branch` is written, or why it cannot be: its column shape, name, counter and layout.
-std::variant<root::BranchSpec, std::string> specFor(const root::Tree& tree,
-                                                    const root::TBranch& branch,
-                                                    root::JaggedLayout layout,
-                                                    root::CompressionSetting compression) {
-    const auto& info = tree.branchInfo(branch);
-    const frame::Column shape = info.interpretation->makeColumn();
-    if (shape.dtype() == frame::DType::Struct)
-        return fmt::format("object {}", info.interpretation->describe());
-    root::BranchSpec spec;
-    spec.name = outputName(tree, branch);
-    spec.dtype = shape.dtype();
-    spec.layout = layout;
-    // BranchSpec counts a string as one value: its character level is not a jagged level.
-    spec.levels = shape.dtype() == frame::DType::String ? shape.levels() - 1 : shape.levels();
-    if (spec.dtype != frame::DType::String && spec.levels == 1) {
-        if (const auto n = fixedLength(branch); n > 0) {
-            spec.fixed_length = n;
-            spec.levels = 0;
-            spec.layout = root::JaggedLayout::Counted;  // x[N]: no vector, whatever --jagged says
-        } else if (const root::TBranch* counter = sourceCounter(tree, branch)) {
-            spec.counter = outputName(tree, *counter);
-        } else {
-            spec.counter = "n" + spec.name;  // unique, so no two vectors share a counter
-        }
-    }
-    try {
-        // The writer's own rules decide what it can express (levels, strings, bools, ...).
-        root::planTree(std::span(&spec, 1), compression);
-    } catch (const UsageError& e) {
-        return std::string(e.message());
-    }
-    return spec;
-}
 
 bool matchesAny(const std::vector<std::string>& globs, const root::TBranch& branch,
                 std::vector<bool>& glob_used) {
@@ -176,7 +98,7 @@ Selection selectBranches(const root::Tree& tree, const CopyOptions& options,
         }
         // Parents of split objects hold no values; their members are branches of their own.
         if (info.interpretation->kind() == root::InterpretationKind::NoData) continue;
-        auto spec = specFor(tree, *branch, layout, compression);
+        auto spec = frame::engine::branchSpecFor(tree, *branch, layout, compression);
         if (auto* why = std::get_if<std::string>(&spec))
             selection.unwritable.push_back({branch->path, std::move(*why)});
         else

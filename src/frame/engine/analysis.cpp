@@ -1,0 +1,725 @@
+// The analysis graph: binding every step against the growing schema (check), and the one
+// parallel pass (run): a tbb::parallel_pipeline whose parallel stage reads, decodes and
+// evaluates a work unit and whose serial, in-order stage merges results and feeds the
+// TreeWriters, so that results and files are the same for any thread count.
+#include "frame/engine/analysis.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+#include <tbb/global_control.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+
+#include "common/error.h"
+#include "frame/engine/detail/names.h"
+#include "frame/engine/detail/rows.h"
+#include "root/writer/branch_plan.h"
+#include "root/writer/file_writer.h"
+#include "root/writer/tree_writer.h"
+
+namespace hepflow::frame::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+double cpuSeconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+    };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// fnmatch-style globs over column names: '*', '?', '[abc]', '[!a-z]'.
+bool globMatch(std::string_view pattern, std::string_view text) {
+    std::size_t p = 0, t = 0, star_p = std::string_view::npos, star_t = 0;
+    const auto matchClass = [&](std::size_t& pos, char c) {
+        // pattern[pos] == '['; returns whether c matches and moves pos past ']'.
+        std::size_t i = pos + 1;
+        const bool negate = i < pattern.size() && (pattern[i] == '!' || pattern[i] == '^');
+        if (negate) ++i;
+        bool matched = false;
+        const std::size_t first = i;
+        for (; i < pattern.size() && (pattern[i] != ']' || i == first); ++i) {
+            if (i + 2 < pattern.size() && pattern[i + 1] == '-' && pattern[i + 2] != ']') {
+                matched |= pattern[i] <= c && c <= pattern[i + 2];
+                i += 2;
+            } else {
+                matched |= pattern[i] == c;
+            }
+        }
+        pos = i + 1;
+        return matched != negate;
+    };
+    while (t < text.size()) {
+        if (p < pattern.size() && pattern[p] == '*') {
+            star_p = p++;
+            star_t = t;
+            continue;
+        }
+        if (p < pattern.size()) {
+            if (pattern[p] == '?') {
+                ++p;
+                ++t;
+                continue;
+            }
+            if (pattern[p] == '[' && pattern.find(']', p + 2) != std::string_view::npos) {
+                std::size_t next = p;
+                if (matchClass(next, text[t])) {
+                    p = next;
+                    ++t;
+                    continue;
+                }
+            } else if (pattern[p] == text[t]) {
+                ++p;
+                ++t;
+                continue;
+            }
+        }
+        if (star_p == std::string_view::npos) return false;
+        p = star_p + 1;
+        t = ++star_t;
+    }
+    while (p < pattern.size() && pattern[p] == '*') ++p;
+    return p == pattern.size();
+}
+
+bool isNumeric(const Column& prototype) {
+    return prototype.dtype() != DType::String && prototype.dtype() != DType::Struct;
+}
+
+std::string shapeText(const Column& column) {
+    if (column.dtype() == DType::Struct) return "a collection";
+    return column.levels() == 0 ? "one value per event" : "values per object";
+}
+
+std::string located(const std::string& origin, std::string what) {
+    return origin.empty() ? what : origin + ": " + what;
+}
+
+// Adds a step's name to errors from binding it: UsageError gets the prefix in its message
+// (the user reads "selection 'twoMuons': col 5: ..."), other errors a breadcrumb.
+template <class F>
+auto withContext(const std::string& what, F&& body) {
+    try {
+        return body();
+    } catch (const UsageError& e) {
+        UsageError error(fmt::format("{}: {}", what, e.message()));
+        error.at(e.file(), e.object());
+        throw error;
+    } catch (Error& e) {
+        e.within(what);
+        throw;
+    }
+}
+
+struct Partial {
+    double sum = 0;
+    double min = std::numeric_limits<double>::quiet_NaN();
+    double max = std::numeric_limits<double>::quiet_NaN();
+    std::int64_t count = 0;
+    root::Histogram1D histogram;
+};
+
+void mergeHistogram(root::Histogram1D& total, const root::Histogram1D& part) {
+    if (!part.sumw2.empty() && total.sumw2.empty()) total.enableSumw2();
+    for (std::size_t i = 0; i < total.contents.size(); ++i) {
+        total.contents[i] += part.contents[i];
+        // Unit weights: the sum of squares equals the contents.
+        if (!total.sumw2.empty())
+            total.sumw2[i] += part.sumw2.empty() ? part.contents[i] : part.sumw2[i];
+    }
+    total.entries += part.entries;
+    total.tsumw += part.tsumw;
+    total.tsumw2 += part.tsumw2;
+    total.tsumwx += part.tsumwx;
+    total.tsumwx2 += part.tsumwx2;
+}
+
+void mergePartial(ActionKind kind, Partial& total, const Partial& part) {
+    total.count += part.count;
+    total.sum += part.sum;
+    if (!std::isnan(part.min) && !(part.min >= total.min)) total.min = part.min;
+    if (!std::isnan(part.max) && !(part.max <= total.max)) total.max = part.max;
+    if (kind == ActionKind::Histogram) mergeHistogram(total.histogram, part.histogram);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- the graph as declared
+
+struct Analysis::Step {
+    enum class Kind { Objects, Define, Filter } kind;
+    std::string name;
+    Computation computation;
+    std::string origin;
+};
+
+struct Analysis::Action {
+    ActionKind kind;
+    Computation value;
+    HistogramSpec histogram;  // Histogram only
+};
+
+struct Analysis::Output {
+    SnapshotSpec spec;
+};
+
+// ---------------------------------------------------------------- the graph as bound
+
+namespace {
+
+struct BoundStep {
+    enum class Kind { Objects, Define, Filter } kind;
+    std::string name;
+    BoundComputation computation;
+    std::vector<std::string> field_columns;  // Objects: column name of each member, in order
+    std::string counter;                     // Objects: nNAME
+};
+
+struct BoundAction {
+    ActionKind kind;
+    std::optional<BoundComputation> value;
+    std::optional<BoundComputation> weight;
+    root::Histogram1D empty_histogram;
+};
+
+struct BoundOutput {
+    std::optional<BoundComputation> filter;
+    std::vector<std::string> columns;
+    std::vector<root::BranchSpec> specs;
+};
+
+// Everything one unit produces, merged in unit order by the serial stage.
+struct UnitResult {
+    std::int64_t events = 0;
+    std::int64_t bytes_read = 0;
+    std::vector<std::int64_t> passed;  // per filter
+    std::vector<Partial> actions;
+    std::vector<ColumnBatch> outputs;
+    double read_seconds = 0;
+    double evaluate_seconds = 0;
+};
+
+}  // namespace
+
+struct Analysis::Plan {
+    std::vector<BoundStep> steps;
+    std::vector<std::string> filter_names;
+    std::vector<BoundAction> actions;
+    std::vector<BoundOutput> outputs;
+    std::vector<std::string> read_columns;
+    std::vector<std::string> new_columns;
+};
+
+Analysis::Analysis(const Dataset& dataset) : dataset_(dataset) {}
+Analysis::~Analysis() = default;
+
+void Analysis::selectObjects(std::string name, Computation collection, std::string origin) {
+    steps_.push_back(
+        {Step::Kind::Objects, std::move(name), std::move(collection), std::move(origin)});
+    plan_.reset();
+}
+void Analysis::define(std::string name, Computation value, std::string origin) {
+    steps_.push_back({Step::Kind::Define, std::move(name), std::move(value), std::move(origin)});
+    plan_.reset();
+}
+void Analysis::filter(std::string name, Computation cut, std::string origin) {
+    steps_.push_back({Step::Kind::Filter, std::move(name), std::move(cut), std::move(origin)});
+    plan_.reset();
+}
+
+Analysis::ActionId Analysis::count() {
+    actions_.push_back({ActionKind::Count, Computation("true"), {}});
+    plan_.reset();
+    return actions_.size() - 1;
+}
+Analysis::ActionId Analysis::sum(Computation value) {
+    actions_.push_back({ActionKind::Sum, std::move(value), {}});
+    plan_.reset();
+    return actions_.size() - 1;
+}
+Analysis::ActionId Analysis::min(Computation value) {
+    actions_.push_back({ActionKind::Min, std::move(value), {}});
+    plan_.reset();
+    return actions_.size() - 1;
+}
+Analysis::ActionId Analysis::max(Computation value) {
+    actions_.push_back({ActionKind::Max, std::move(value), {}});
+    plan_.reset();
+    return actions_.size() - 1;
+}
+Analysis::ActionId Analysis::histogram(HistogramSpec spec) {
+    Computation value = spec.value;
+    actions_.push_back({ActionKind::Histogram, std::move(value), std::move(spec)});
+    plan_.reset();
+    return actions_.size() - 1;
+}
+std::size_t Analysis::snapshot(SnapshotSpec spec) {
+    outputs_.push_back({std::move(spec)});
+    plan_.reset();
+    return outputs_.size() - 1;
+}
+
+std::vector<std::string> Analysis::columnsRead() {
+    check();
+    return plan_->read_columns;
+}
+std::vector<std::string> Analysis::newColumns() {
+    check();
+    return plan_->new_columns;
+}
+
+void Analysis::check() {
+    if (plan_ != nullptr) return;
+    auto plan = std::make_unique<Plan>();
+    expr::Schema schema;
+    std::vector<std::string> known;  // every column name, for suggestions
+    for (const auto& column : dataset_.columns()) {
+        schema.columns.push_back({column.name, {column.dtype, column.levels}});
+        known.push_back(column.name);
+    }
+    // New columns: their prototypes and, for jagged ones, their counter.
+    struct NewColumn {
+        std::string name;
+        DType dtype;
+        std::size_t levels;
+        std::string counter;
+    };
+    std::vector<NewColumn> new_columns;
+    std::set<std::string> needed;
+    const auto need = [&](const std::vector<std::string>& inputs) {
+        for (const auto& input : inputs)
+            if (dataset_.findColumn(input) != nullptr) needed.insert(input);
+    };
+    const auto addColumn = [&](const std::string& what, const std::string& name,
+                               const Column& prototype, std::string counter) {
+        if (schema.find(name) != nullptr)
+            throw UsageError(fmt::format("{}: a column named '{}' exists already", what, name));
+        schema.columns.push_back({name, {prototype.dtype(), prototype.levels()}});
+        known.push_back(name);
+        new_columns.push_back({name, prototype.dtype(), prototype.levels(), std::move(counter)});
+    };
+
+    for (const auto& step : steps_) {
+        const char* kind = step.kind == Step::Kind::Objects  ? "objects"
+                           : step.kind == Step::Kind::Define ? "define"
+                                                             : "selection";
+        const std::string what = located(step.origin, fmt::format("{} '{}'", kind, step.name));
+        if (step.name.empty()) throw UsageError(fmt::format("{} without a name", kind));
+        auto bound =
+            withContext(what, [&] { return BoundComputation::bind(step.computation, schema); });
+        need(bound.inputs());
+        const Column& prototype = bound.prototype();
+        BoundStep bound_step{static_cast<BoundStep::Kind>(step.kind), step.name, bound, {}, {}};
+        switch (step.kind) {
+            case Step::Kind::Objects: {
+                if (!bound.isCollection())
+                    throw UsageError(
+                        fmt::format("{}: '{}' gives {}, not a collection (write "
+                                    "Collection[mask], e.g. Muon[Muon_pt > 20])",
+                                    what, bound.text(), shapeText(prototype)));
+                bound_step.counter = "n" + step.name;
+                for (const auto& [field, member] : prototype.members()) {
+                    bound_step.field_columns.push_back(step.name + "_" + field);
+                    addColumn(what, bound_step.field_columns.back(), member, bound_step.counter);
+                }
+                addColumn(what, bound_step.counter, Column(DType::Int32), {});
+                plan->new_columns.insert(plan->new_columns.end(), bound_step.field_columns.begin(),
+                                         bound_step.field_columns.end());
+                plan->new_columns.push_back(bound_step.counter);
+                break;
+            }
+            case Step::Kind::Define:
+                if (bound.isCollection())
+                    throw UsageError(
+                        fmt::format("{}: '{}' is a collection; select objects under "
+                                    "`objects` instead",
+                                    what, bound.text()));
+                addColumn(what, step.name, prototype, "n" + step.name);
+                plan->new_columns.push_back(step.name);
+                break;
+            case Step::Kind::Filter:
+                if (!isNumeric(prototype) || prototype.levels() != 0)
+                    throw UsageError(fmt::format(
+                        "{}: a cut needs one bool per event, but '{}' gives {} ({})", what,
+                        bound.text(), shapeText(prototype), dtypeName(prototype.dtype())));
+                plan->filter_names.push_back(step.name);
+                break;
+        }
+        plan->steps.push_back(std::move(bound_step));
+    }
+
+    for (const auto& action : actions_) {
+        BoundAction bound{action.kind, std::nullopt, std::nullopt, {}};
+        if (action.kind != ActionKind::Count) {
+            const std::string what =
+                action.kind == ActionKind::Histogram
+                    ? located(action.histogram.origin,
+                              fmt::format("histogram '{}'", action.histogram.name))
+                    : fmt::format("action on '{}'", action.value.text());
+            bound.value =
+                withContext(what, [&] { return BoundComputation::bind(action.value, schema); });
+            const Column& prototype = bound.value->prototype();
+            if (!isNumeric(prototype) || prototype.levels() > 1)
+                throw UsageError(fmt::format(
+                    "{}: '{}' gives {} ({}); expected numbers per "
+                    "event or per object",
+                    what, bound.value->text(), shapeText(prototype), dtypeName(prototype.dtype())));
+            need(bound.value->inputs());
+            if (action.kind == ActionKind::Histogram) {
+                const auto& spec = action.histogram;
+                bound.empty_histogram = withContext(what, [&] {
+                    return root::Histogram1D(spec.name,
+                                             spec.title.empty() ? spec.value.text() : spec.title,
+                                             spec.bins, spec.low, spec.high);
+                });
+                if (spec.weight) {
+                    bound.weight = withContext(
+                        what, [&] { return BoundComputation::bind(*spec.weight, schema); });
+                    const Column& weight = bound.weight->prototype();
+                    if (!isNumeric(weight) || weight.levels() > prototype.levels())
+                        throw UsageError(fmt::format(
+                            "{}: the weight '{}' gives {}; expected a number per event{}", what,
+                            bound.weight->text(), shapeText(weight),
+                            prototype.levels() > 0 ? " or per object" : ""));
+                    need(bound.weight->inputs());
+                }
+            }
+        }
+        plan->actions.push_back(std::move(bound));
+    }
+
+    // Outputs: the writable columns, then the new ones.
+    std::vector<std::string> candidates;
+    std::unordered_map<std::string, root::BranchSpec> specs;
+    std::unordered_map<std::string, std::string> unwritable;
+    for (const auto& column : dataset_.columns()) {
+        if (column.spec) {
+            candidates.push_back(column.name);
+            specs.emplace(column.name, *column.spec);
+        } else {
+            unwritable.emplace(column.name, column.unwritable);
+        }
+    }
+    for (const auto& column : new_columns) {
+        root::BranchSpec spec;
+        spec.name = column.name;
+        spec.dtype = column.dtype;
+        spec.levels = column.dtype == DType::String ? column.levels - 1 : column.levels;
+        if (column.levels > 0 && column.dtype != DType::String) spec.counter = column.counter;
+        candidates.push_back(column.name);
+        specs.emplace(column.name, std::move(spec));
+    }
+    std::set<std::string> paths;
+    for (const auto& output : outputs_) {
+        const auto& spec = output.spec;
+        const std::string what = located(spec.origin, fmt::format("output '{}'", spec.path));
+        if (spec.path.empty()) throw UsageError("an output without a file name");
+        if (!paths.insert(std::filesystem::absolute(spec.path).lexically_normal().string()).second)
+            throw UsageError(fmt::format("{}: two outputs write this file", what));
+        BoundOutput bound;
+        std::vector<bool> chosen(candidates.size(), spec.branches.empty());
+        for (const auto& pattern : spec.branches) {
+            bool matched = false;
+            for (std::size_t i = 0; i < candidates.size(); ++i)
+                if (globMatch(pattern, candidates[i])) chosen[i] = matched = true;
+            if (matched) continue;
+            if (const auto it = unwritable.find(pattern); it != unwritable.end())
+                throw UsageError(fmt::format("{}: column '{}' cannot be written ({})", what,
+                                             pattern, it->second));
+            throw UsageError(fmt::format("{}: no column matches '{}'{}", what, pattern,
+                                         detail::didYouMean(pattern, known)));
+        }
+        for (std::size_t i = 0; i < candidates.size(); ++i) {
+            if (!chosen[i]) continue;
+            bound.columns.push_back(candidates[i]);
+            bound.specs.push_back(specs.at(candidates[i]));
+        }
+        if (bound.columns.empty()) throw UsageError(fmt::format("{}: no column to write", what));
+        need(bound.columns);
+        withContext(what, [&] {
+            root::planTree(bound.specs, spec.compression);
+            return 0;
+        });
+        if (spec.filter) {
+            bound.filter = withContext(
+                what + " selection", [&] { return BoundComputation::bind(*spec.filter, schema); });
+            const Column& prototype = bound.filter->prototype();
+            if (!isNumeric(prototype) || prototype.levels() != 0)
+                throw UsageError(
+                    fmt::format("{}: its selection '{}' gives {}; a cut needs one "
+                                "bool per event",
+                                what, bound.filter->text(), shapeText(prototype)));
+            need(bound.filter->inputs());
+        }
+        plan->outputs.push_back(std::move(bound));
+    }
+
+    for (const auto& column : dataset_.columns())
+        if (needed.count(column.name) != 0) plan->read_columns.push_back(column.name);
+    plan_ = std::move(plan);
+}
+
+// ---------------------------------------------------------------- the pass
+
+namespace {
+
+// Appends the fields of a selected collection and its counter to the batch.
+void addObjects(ColumnBatch& batch, const BoundStep& step, Column collection) {
+    auto& members = collection.members();
+    Column counter(DType::Int32);
+    if (!members.empty()) {
+        for (const auto count : detail::rowCounts(members.front().second))
+            counter.append(static_cast<std::int32_t>(count));
+    } else {
+        for (std::int64_t i = 0; i < batch.num_entries; ++i) counter.append(std::int32_t{0});
+    }
+    for (std::size_t i = 0; i < members.size(); ++i)
+        batch.columns.emplace_back(step.field_columns[i], std::move(members[i].second));
+    batch.columns.emplace_back(step.counter, std::move(counter));
+}
+
+void fillAction(const BoundAction& action, const ColumnBatch& batch, Partial& partial) {
+    if (action.kind == ActionKind::Count) {
+        partial.count += batch.num_entries;
+        return;
+    }
+    const Column values_column = action.value->evaluate(batch);
+    const std::vector<double> values = detail::valuesAsDouble(values_column);
+    partial.count += static_cast<std::int64_t>(values.size());
+    switch (action.kind) {
+        case ActionKind::Count: break;
+        case ActionKind::Sum:
+            for (const double v : values) partial.sum += v;
+            break;
+        case ActionKind::Min:
+            for (const double v : values)
+                if (!std::isnan(v) && !(v >= partial.min)) partial.min = v;
+            break;
+        case ActionKind::Max:
+            for (const double v : values)
+                if (!std::isnan(v) && !(v <= partial.max)) partial.max = v;
+            break;
+        case ActionKind::Histogram: {
+            auto& histogram = partial.histogram;
+            if (!action.weight) {
+                for (const double v : values) histogram.fill(v);
+                break;
+            }
+            const Column weight_column = action.weight->evaluate(batch);
+            const std::vector<double> weights = detail::valuesAsDouble(weight_column);
+            if (weight_column.levels() == values_column.levels()) {
+                if (weights.size() != values.size())
+                    throw UsageError(fmt::format(
+                        "histogram '{}': the weight '{}' has {} values for {} objects",
+                        histogram.name, action.weight->text(), weights.size(), values.size()));
+                for (std::size_t i = 0; i < values.size(); ++i)
+                    histogram.fill(values[i], weights[i]);
+            } else {  // per-event weight, per-object values
+                std::size_t i = 0;
+                const auto counts = detail::rowCounts(values_column);
+                for (std::size_t row = 0; row < counts.size(); ++row)
+                    for (std::int64_t k = 0; k < counts[row]; ++k, ++i)
+                        histogram.fill(values[i], weights[row]);
+            }
+            break;
+        }
+    }
+}
+
+}  // namespace
+
+RunResult Analysis::run(const RunOptions& options) {
+    check();
+    const Plan& plan = *plan_;
+    const auto start = Clock::now();
+    const double cpu_start = cpuSeconds();
+    const auto units = dataset_.workUnits(plan.read_columns, options.unit_bytes);
+
+    RunResult result;
+    for (const auto& name : plan.filter_names) result.cutflow.push_back({name, 0});
+    std::vector<Partial> totals(plan.actions.size());
+    for (std::size_t i = 0; i < plan.actions.size(); ++i)
+        totals[i].histogram = plan.actions[i].empty_histogram;
+
+    // The outputs exist (as temporary files) only from here on; any error below removes them.
+    struct Writer {
+        std::unique_ptr<root::FileWriter> file;
+        std::unique_ptr<root::TreeWriter> tree;
+    };
+    std::vector<Writer> writers;
+    for (std::size_t i = 0; i < outputs_.size(); ++i) {
+        const auto& spec = outputs_[i].spec;
+        root::FileWriteOptions file_options;
+        file_options.compression = spec.compression;
+        file_options.reproducible = spec.reproducible;
+        Writer writer;
+        writer.file = root::FileWriter::create(spec.path, file_options);
+        const auto slash = spec.tree.rfind('/');
+        const std::string directory =
+            slash == std::string::npos ? std::string() : spec.tree.substr(0, slash);
+        const std::string name =
+            slash == std::string::npos ? spec.tree : spec.tree.substr(slash + 1);
+        writer.tree = std::make_unique<root::TreeWriter>(
+            *writer.file, writer.file->directory(directory), name, name, plan.outputs[i].specs);
+        writers.push_back(std::move(writer));
+        result.outputs.push_back({spec.path, spec.tree, plan.outputs[i].columns, 0, 0});
+    }
+
+    const auto process = [&](const WorkUnit& unit) {
+        auto out = std::make_unique<UnitResult>();
+        const auto read_start = Clock::now();
+        ColumnBatch batch = dataset_.read(unit, plan.read_columns);
+        out->read_seconds = secondsSince(read_start);
+        out->bytes_read = unit.compressed_bytes;
+        out->events = batch.num_entries;
+        const auto evaluate_start = Clock::now();
+        for (const auto& step : plan.steps) {
+            Column column = step.computation.evaluate(batch);
+            switch (step.kind) {
+                case BoundStep::Kind::Objects: addObjects(batch, step, std::move(column)); break;
+                case BoundStep::Kind::Define:
+                    batch.columns.emplace_back(step.name, std::move(column));
+                    break;
+                case BoundStep::Kind::Filter: {
+                    const auto keep = detail::truthValues(column);
+                    detail::keepRows(batch, keep);
+                    out->passed.push_back(batch.num_entries);
+                    break;
+                }
+            }
+        }
+        out->actions.resize(plan.actions.size());
+        for (std::size_t i = 0; i < plan.actions.size(); ++i) {
+            out->actions[i].histogram = plan.actions[i].empty_histogram;
+            fillAction(plan.actions[i], batch, out->actions[i]);
+        }
+        for (const auto& output : plan.outputs) {
+            ColumnBatch selected;
+            selected.first_entry = batch.first_entry;
+            selected.num_entries = batch.num_entries;
+            for (const auto& name : output.columns) {
+                const Column* column = batch.find(name);
+                HEPFLOW_ASSERT(column != nullptr, "an output column was not computed");
+                selected.columns.emplace_back(name, *column);
+            }
+            if (output.filter)
+                detail::keepRows(selected, detail::truthValues(output.filter->evaluate(batch)));
+            out->outputs.push_back(std::move(selected));
+        }
+        out->evaluate_seconds = secondsSince(evaluate_start);
+        return out;
+    };
+
+    const std::int64_t total_events = dataset_.numEntries();
+    std::int64_t done = 0;
+    const auto merge = [&](const UnitResult& unit) {
+        result.metrics.events_in += unit.events;
+        result.metrics.bytes_read += unit.bytes_read;
+        result.metrics.read_seconds += unit.read_seconds;
+        result.metrics.evaluate_seconds += unit.evaluate_seconds;
+        for (std::size_t i = 0; i < unit.passed.size(); ++i)
+            result.cutflow[i].passed += unit.passed[i];
+        for (std::size_t i = 0; i < unit.actions.size(); ++i)
+            mergePartial(plan.actions[i].kind, totals[i], unit.actions[i]);
+        const auto write_start = Clock::now();
+        for (std::size_t i = 0; i < unit.outputs.size(); ++i) {
+            if (unit.outputs[i].num_entries == 0) continue;
+            writers[i].tree->write(unit.outputs[i]);
+            result.outputs[i].events += unit.outputs[i].num_entries;
+        }
+        result.metrics.write_seconds += secondsSince(write_start);
+        done += unit.events;
+        if (options.progress) options.progress(done, total_events);
+    };
+
+    tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
+    arena.initialize();
+    // A tbb::global_control limit (hepflow --threads) caps the arena.
+    result.metrics.threads = static_cast<int>(std::min<std::size_t>(
+        static_cast<std::size_t>(arena.max_concurrency()),
+        tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)));
+    const std::size_t tokens = static_cast<std::size_t>(
+        std::max(1, result.metrics.threads * std::max(1, options.units_per_thread)));
+    // Results travel through the pipeline as unit indices into this table, not as pointers:
+    // a pipeline cancelled by an exception drops its tokens without destroying them.
+    std::vector<std::unique_ptr<UnitResult>> unit_results(units.size());
+    arena.execute([&] {
+        std::size_t next = 0;
+        tbb::parallel_pipeline(
+            tokens,
+            tbb::make_filter<void, std::size_t>(tbb::filter_mode::serial_in_order,
+                                                [&](tbb::flow_control& control) -> std::size_t {
+                                                    if (next >= units.size()) {
+                                                        control.stop();
+                                                        return 0;
+                                                    }
+                                                    return next++;
+                                                }) &
+                tbb::make_filter<std::size_t, std::size_t>(tbb::filter_mode::parallel,
+                                                           [&](std::size_t index) {
+                                                               unit_results[index] =
+                                                                   process(units[index]);
+                                                               return index;
+                                                           }) &
+                tbb::make_filter<std::size_t, void>(tbb::filter_mode::serial_in_order,
+                                                    [&](std::size_t index) {
+                                                        merge(*unit_results[index]);
+                                                        unit_results[index].reset();
+                                                    }));
+    });
+
+    const auto write_start = Clock::now();
+    for (std::size_t i = 0; i < writers.size(); ++i) {
+        writers[i].tree->close();
+        writers[i].file->commit();
+        result.outputs[i].bytes =
+            static_cast<std::int64_t>(std::filesystem::file_size(result.outputs[i].path));
+        result.metrics.bytes_written += result.outputs[i].bytes;
+    }
+    writers.clear();
+    result.metrics.write_seconds += secondsSince(write_start);
+
+    for (std::size_t i = 0; i < plan.actions.size(); ++i) {
+        ActionResult action;
+        action.kind = plan.actions[i].kind;
+        action.count = totals[i].count;
+        switch (action.kind) {
+            case ActionKind::Count:
+                action.name = "count";
+                action.value = static_cast<double>(totals[i].count);
+                break;
+            case ActionKind::Sum: action.value = totals[i].sum; break;
+            case ActionKind::Min: action.value = totals[i].min; break;
+            case ActionKind::Max: action.value = totals[i].max; break;
+            case ActionKind::Histogram:
+                action.histogram = std::move(totals[i].histogram);
+                action.name = action.histogram.name;
+                break;
+        }
+        if (action.name.empty()) action.name = plan.actions[i].value->text();
+        result.actions.push_back(std::move(action));
+    }
+    result.metrics.units = static_cast<std::int64_t>(units.size());
+    result.metrics.columns_read = plan.read_columns;
+    result.metrics.wall_seconds = secondsSince(start);
+    result.metrics.cpu_seconds = cpuSeconds() - cpu_start;
+    return result;
+}
+
+}  // namespace hepflow::frame::engine

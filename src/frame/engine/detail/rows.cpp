@@ -1,0 +1,134 @@
+// Row filtering and value conversion over columns of any shape.
+#include "frame/engine/detail/rows.h"
+
+#include <cstring>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "common/error.h"
+
+namespace hepflow::frame::engine::detail {
+namespace {
+
+using Range = std::pair<std::int64_t, std::int64_t>;  // [begin, end)
+
+void addRange(std::vector<Range>& ranges, std::int64_t begin, std::int64_t end) {
+    if (!ranges.empty() && ranges.back().second == begin)
+        ranges.back().second = end;
+    else
+        ranges.emplace_back(begin, end);
+}
+
+template <class F>
+void dispatchNumeric(const Column& column, F&& visit) {
+    switch (column.dtype()) {
+        case DType::Bool: return visit(column.values<bool>());
+        case DType::Int8: return visit(column.values<std::int8_t>());
+        case DType::UInt8: return visit(column.values<std::uint8_t>());
+        case DType::Int16: return visit(column.values<std::int16_t>());
+        case DType::UInt16: return visit(column.values<std::uint16_t>());
+        case DType::Int32: return visit(column.values<std::int32_t>());
+        case DType::UInt32: return visit(column.values<std::uint32_t>());
+        case DType::Int64: return visit(column.values<std::int64_t>());
+        case DType::UInt64: return visit(column.values<std::uint64_t>());
+        case DType::Float32: return visit(column.values<float>());
+        case DType::Float64: return visit(column.values<double>());
+        case DType::String:
+        case DType::Struct: break;
+    }
+    throw UsageError(fmt::format("expected numbers, got a {} column", dtypeName(column.dtype())));
+}
+
+}  // namespace
+
+Column keepRows(const Column& column, std::span<const std::uint8_t> keep, std::int64_t num_rows) {
+    HEPFLOW_ASSERT(static_cast<std::int64_t>(keep.size()) == num_rows,
+                   "keep mask and rows differ in length");
+    const bool is_string = column.dtype() == DType::String;
+    Column out(column.dtype(), is_string ? column.levels() - 1 : column.levels());
+    std::int64_t kept = 0;
+    for (const auto flag : keep) kept += flag != 0 ? 1 : 0;
+    if (column.dtype() == DType::Struct) {
+        for (const auto& [name, member] : column.members())
+            out.members().emplace_back(name, keepRows(member, keep, num_rows));
+        out.setStructLength(kept);
+        return out;
+    }
+
+    std::vector<Range> ranges;
+    if (column.levels() == 0) {
+        const std::int64_t per_row =
+            num_rows == 0 ? 0 : static_cast<std::int64_t>(column.numValues()) / num_rows;
+        for (std::int64_t row = 0; row < num_rows; ++row)
+            if (keep[row] != 0) addRange(ranges, row * per_row, (row + 1) * per_row);
+    } else {
+        for (std::int64_t row = 0; row < num_rows; ++row)
+            if (keep[row] != 0) addRange(ranges, row, row + 1);
+    }
+    for (std::size_t level = 0; level < column.levels(); ++level) {
+        const Offsets& offsets = column.offsets(level);
+        Offsets& kept_offsets = out.offsets(level);
+        std::vector<Range> inner;
+        for (const auto& [begin, end] : ranges) {
+            for (std::int64_t i = begin; i < end; ++i)
+                kept_offsets.push_back(kept_offsets.back() + offsets[i + 1] - offsets[i]);
+            addRange(inner, offsets[begin], offsets[end]);
+        }
+        ranges = std::move(inner);
+    }
+    const std::size_t size = dtypeSize(column.dtype());
+    auto& bytes = out.bytes();
+    for (const auto& [begin, end] : ranges) {
+        const auto n = bytes.size();
+        bytes.resize(n + static_cast<std::size_t>(end - begin) * size);
+        if (end > begin)
+            std::memcpy(bytes.data() + n, column.bytes().data() + begin * size,
+                        static_cast<std::size_t>(end - begin) * size);
+    }
+    return out;
+}
+
+void keepRows(ColumnBatch& batch, std::span<const std::uint8_t> keep) {
+    std::int64_t kept = 0;
+    for (const auto flag : keep) kept += flag != 0 ? 1 : 0;
+    if (kept == batch.num_entries) return;
+    for (auto& [name, column] : batch.columns) column = keepRows(column, keep, batch.num_entries);
+    batch.num_entries = kept;
+}
+
+std::vector<double> valuesAsDouble(const Column& column) {
+    std::vector<double> out;
+    std::int64_t begin = 0;
+    std::int64_t end = static_cast<std::int64_t>(column.numValues());
+    if (column.levels() > 0) {
+        // Values outside the innermost offsets' range belong to no row.
+        begin = column.offsets(column.levels() - 1).front();
+        end = column.offsets(column.levels() - 1).back();
+    }
+    dispatchNumeric(column, [&](auto values) {
+        out.reserve(static_cast<std::size_t>(end - begin));
+        for (std::int64_t i = begin; i < end; ++i) out.push_back(static_cast<double>(values[i]));
+    });
+    return out;
+}
+
+std::vector<std::uint8_t> truthValues(const Column& column) {
+    if (column.levels() != 0) throw UsageError("expected one value per event, got a jagged column");
+    std::vector<std::uint8_t> out;
+    dispatchNumeric(column, [&](auto values) {
+        out.reserve(values.size());
+        for (const auto value : values) out.push_back(value != 0 ? 1 : 0);
+    });
+    return out;
+}
+
+std::vector<std::int64_t> rowCounts(const Column& jagged) {
+    HEPFLOW_ASSERT(jagged.levels() > 0, "rowCounts of a flat column");
+    const Offsets& offsets = jagged.offsets(0);
+    std::vector<std::int64_t> counts(offsets.size() - 1);
+    for (std::size_t i = 0; i + 1 < offsets.size(); ++i) counts[i] = offsets[i + 1] - offsets[i];
+    return counts;
+}
+
+}  // namespace hepflow::frame::engine::detail
