@@ -395,6 +395,48 @@ TEST(Analysis, CutFlowActionsAndSnapshotsMatchHandLoops) {
     EXPECT_EQ(dir.contents(), (std::vector<std::string>{"in.root", "out1.root", "out2.root"}));
 }
 
+// Columns are dropped from a unit once nothing later reads them (Muon_eta after the object
+// selection) and an output's columns are moved into it when no later output reads them: two
+// unfiltered outputs sharing columns must both get every value.
+TEST(Analysis, OutputsSharingColumnsGetEveryValue) {
+    TempDir dir;
+    const auto sample = enginetest::makeSample(1000, 5);
+    enginetest::writeSample(sample, dir.file("in.root"), 100);
+    const auto dataset = Dataset::open({dir.file("in.root")}, "Events");
+    Analysis analysis(*dataset);
+    analysis.selectObjects("GoodMuon", goodMuons());
+    analysis.define("ht", sumOfMuonPt());
+    analysis.filter("two_good",
+                    perEvent<std::int32_t, bool>("nGoodMuon >= 2", "nGoodMuon",
+                                                 [](std::int32_t n) { return n >= 2; }));
+    analysis.filter("met", perEvent<float, bool>("MET_pt > 20", "MET_pt",
+                                                 [](float met) { return met > kMetCut; }));
+    SnapshotSpec first;
+    first.path = dir.file("a.root");
+    first.branches = {"event", "GoodMuon_pt", "ht"};
+    analysis.snapshot(first);
+    SnapshotSpec second;
+    second.path = dir.file("b.root");
+    second.branches = {"event", "GoodMuon_pt"};
+    analysis.snapshot(second);
+    RunOptions options;
+    options.unit_bytes = 1;
+    const auto result = analysis.run(options);
+    const auto expected = expectedOf(sample);
+    for (const char* name : {"a.root", "b.root"}) {
+        const auto file = root::RootFile::open(dir.file(name));
+        const auto tree = root::Tree::open(*file, "Events");
+        EXPECT_EQ(flatValues<std::uint64_t>(*tree, "event"), expected.events) << name;
+        EXPECT_EQ(jaggedValues<float>(*tree, "GoodMuon_pt"), expected.good_pt) << name;
+    }
+    const auto file = root::RootFile::open(dir.file("a.root"));
+    const auto tree = root::Tree::open(*file, "Events");
+    double ht_sum = 0;
+    for (const double v : flatValues<double>(*tree, "ht")) ht_sum += v;
+    EXPECT_NEAR(ht_sum, expected.sum_ht, 1e-9 * expected.sum_ht);
+    EXPECT_EQ(result.outputs[1].events, expected.met);
+}
+
 TEST(Analysis, SameResultsAndFilesForOneAndTwoThreads) {
     TempDir dir;
     const auto sample = enginetest::makeSample(3000, 11);

@@ -224,7 +224,60 @@ struct Analysis::Plan {
     std::vector<BoundOutput> outputs;
     std::vector<std::string> read_columns;
     std::vector<std::string> new_columns;
+    // Columns no later step, action or output reads, dropped from the batch after each step
+    // (parallel to steps), so that filters do not copy dead columns and memory is freed early.
+    std::vector<std::vector<std::string>> dead_after;
+    // Per output: its columns that no later output reads (moved into it rather than copied).
+    std::vector<std::vector<bool>> moved;
 };
+
+namespace {
+
+// Fills dead_after and moved (see Analysis::Plan) by walking the graph backwards from what the
+// actions and outputs read.
+void computeLifetimes(const std::vector<BoundStep>& steps, const std::vector<BoundAction>& actions,
+                      const std::vector<BoundOutput>& outputs,
+                      std::vector<std::vector<std::string>>& dead_after,
+                      std::vector<std::vector<bool>>& moved) {
+    std::unordered_set<std::string> live;
+    moved.assign(outputs.size(), {});
+    for (std::size_t j = outputs.size(); j-- > 0;) {
+        const auto& output = outputs[j];
+        for (const auto& name : output.columns) moved[j].push_back(live.count(name) == 0);
+        // The filter is evaluated before the columns are taken, so it may read moved ones.
+        live.insert(output.columns.begin(), output.columns.end());
+        if (output.filter)
+            live.insert(output.filter->inputs().begin(), output.filter->inputs().end());
+    }
+    for (const auto& action : actions) {
+        if (action.value) live.insert(action.value->inputs().begin(), action.value->inputs().end());
+        if (action.weight)
+            live.insert(action.weight->inputs().begin(), action.weight->inputs().end());
+    }
+    dead_after.assign(steps.size(), {});
+    for (std::size_t i = steps.size(); i-- > 0;) {
+        const auto& step = steps[i];
+        std::vector<std::string> touched = step.computation.inputs();
+        if (step.kind == BoundStep::Kind::Objects) {
+            touched.insert(touched.end(), step.field_columns.begin(), step.field_columns.end());
+            touched.push_back(step.counter);
+        } else if (step.kind == BoundStep::Kind::Define) {
+            touched.push_back(step.name);
+        }
+        for (const auto& name : touched)
+            if (live.count(name) == 0) dead_after[i].push_back(name);
+        live.insert(step.computation.inputs().begin(), step.computation.inputs().end());
+    }
+}
+
+void dropColumns(ColumnBatch& batch, const std::vector<std::string>& names) {
+    if (names.empty()) return;
+    std::erase_if(batch.columns, [&](const auto& column) {
+        return std::find(names.begin(), names.end(), column.first) != names.end();
+    });
+}
+
+}  // namespace
 
 Analysis::Analysis(const Dataset& dataset) : dataset_(dataset) {}
 Analysis::~Analysis() = default;
@@ -472,6 +525,7 @@ void Analysis::check() {
 
     for (const auto& column : dataset_.columns())
         if (needed.count(column.name) != 0) plan->read_columns.push_back(column.name);
+    computeLifetimes(plan->steps, plan->actions, plan->outputs, plan->dead_after, plan->moved);
     plan_ = std::move(plan);
 }
 
@@ -589,8 +643,11 @@ RunResult Analysis::run(const RunOptions& options) {
         out->bytes_read = unit.compressed_bytes;
         out->events = batch.num_entries;
         const auto evaluate_start = Clock::now();
-        for (const auto& step : plan.steps) {
+        for (std::size_t s = 0; s < plan.steps.size(); ++s) {
+            const auto& step = plan.steps[s];
             Column column = step.computation.evaluate(batch);
+            // Before a filter copies the surviving rows; again below for unused new columns.
+            dropColumns(batch, plan.dead_after[s]);
             switch (step.kind) {
                 case BoundStep::Kind::Objects: addObjects(batch, step, std::move(column)); break;
                 case BoundStep::Kind::Define:
@@ -603,23 +660,40 @@ RunResult Analysis::run(const RunOptions& options) {
                     break;
                 }
             }
+            if (step.kind != BoundStep::Kind::Filter) dropColumns(batch, plan.dead_after[s]);
         }
         out->actions.resize(plan.actions.size());
         for (std::size_t i = 0; i < plan.actions.size(); ++i) {
             out->actions[i].histogram = plan.actions[i].empty_histogram;
             fillAction(plan.actions[i], batch, out->actions[i]);
         }
-        for (const auto& output : plan.outputs) {
+        for (std::size_t o = 0; o < plan.outputs.size(); ++o) {
+            const auto& output = plan.outputs[o];
+            std::vector<std::uint8_t> keep;
+            std::int64_t kept = batch.num_entries;
+            if (output.filter) {
+                keep = detail::truthValues(output.filter->evaluate(batch));
+                kept = std::count_if(keep.begin(), keep.end(), [](auto flag) { return flag != 0; });
+            }
+            const bool subset = kept != batch.num_entries;
             ColumnBatch selected;
             selected.first_entry = batch.first_entry;
-            selected.num_entries = batch.num_entries;
-            for (const auto& name : output.columns) {
-                const Column* column = batch.find(name);
-                HEPFLOW_ASSERT(column != nullptr, "an output column was not computed");
-                selected.columns.emplace_back(name, *column);
+            selected.num_entries = kept;
+            for (std::size_t c = 0; c < output.columns.size(); ++c) {
+                const std::string& name = output.columns[c];
+                const auto found =
+                    std::find_if(batch.columns.begin(), batch.columns.end(),
+                                 [&](const auto& column) { return column.first == name; });
+                HEPFLOW_ASSERT(found != batch.columns.end(), "an output column was not computed");
+                // Copies only the rows an output keeps; its last reader takes a whole column.
+                if (subset)
+                    selected.columns.emplace_back(
+                        name, detail::keepRows(found->second, keep, batch.num_entries));
+                else if (plan.moved[o][c])
+                    selected.columns.emplace_back(name, std::move(found->second));
+                else
+                    selected.columns.emplace_back(name, found->second);
             }
-            if (output.filter)
-                detail::keepRows(selected, detail::truthValues(output.filter->evaluate(batch)));
             out->outputs.push_back(std::move(selected));
         }
         out->evaluate_seconds = secondsSince(evaluate_start);
