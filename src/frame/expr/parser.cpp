@@ -1,6 +1,7 @@
 // Lexer and recursive-descent parser of the expression language (docs/expressions.md): text to
 // a syntax tree with 1-based columns. Chained comparisons are rejected here, with a hint,
 // because C++ would silently give them another meaning.
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -11,6 +12,7 @@
 
 #include "common/error.h"
 #include "frame/expr/detail/ast.h"
+#include "frame/expr/detail/diagnostics.h"
 
 namespace hepflow::frame::expr::detail {
 namespace {
@@ -24,10 +26,6 @@ struct Token {
     std::int64_t int_value = 0;
     double float_value = 0;
 };
-
-[[noreturn]] void fail(int pos, const std::string& what) {
-    throw UsageError(fmt::format("col {}: {}", pos, what));
-}
 
 bool isIdentStart(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
@@ -175,6 +173,31 @@ private:
         advance();
     }
 
+    // Makes `child` the next child of `parent`, refusing trees deeper than kMaxNesting.
+    static void adopt(Node& parent, NodePtr child) {
+        parent.height = std::max(parent.height, child->height + 1);
+        if (parent.height > kMaxNesting)
+            fail(parent.kind == NodeKind::Binary ? parent.op_pos : child->pos,
+                 fmt::format("the expression nests deeper than {} levels", kMaxNesting));
+        parent.children.push_back(std::move(child));
+    }
+
+    // Bounds the parser's own recursion (nested parentheses, unary operators, calls).
+    class DepthGuard {
+    public:
+        explicit DepthGuard(Parser& parser) : parser_(parser) {
+            if (++parser_.depth_ > 2 * kMaxNesting)  // two calls per level of parentheses
+                fail(parser_.peek().pos,
+                     fmt::format("the expression nests deeper than {} levels", kMaxNesting));
+        }
+        ~DepthGuard() { --parser_.depth_; }
+        DepthGuard(const DepthGuard&) = delete;
+        DepthGuard& operator=(const DepthGuard&) = delete;
+
+    private:
+        Parser& parser_;
+    };
+
     static NodePtr makeNode(NodeKind kind, int pos) {
         auto node = std::make_unique<Node>();
         node->kind = kind;
@@ -185,14 +208,15 @@ private:
         auto node = makeNode(NodeKind::Binary, left->pos);
         node->text = std::move(op);
         node->op_pos = op_pos;
-        node->children.push_back(std::move(left));
-        node->children.push_back(std::move(right));
+        adopt(*node, std::move(left));
+        adopt(*node, std::move(right));
         return node;
     }
 
     NodePtr parseExpression() { return parseTernary(); }
 
     NodePtr parseTernary() {
+        const DepthGuard guard(*this);
         auto cond = parseOr();
         if (!isOp("?")) return cond;
         advance();
@@ -200,9 +224,9 @@ private:
         expectOp(":", "in 'cond ? a : b'");
         auto else_value = parseTernary();
         auto node = makeNode(NodeKind::Ternary, cond->pos);
-        node->children.push_back(std::move(cond));
-        node->children.push_back(std::move(then_value));
-        node->children.push_back(std::move(else_value));
+        adopt(*node, std::move(cond));
+        adopt(*node, std::move(then_value));
+        adopt(*node, std::move(else_value));
         return node;
     }
 
@@ -272,13 +296,14 @@ private:
     }
 
     NodePtr parseUnary() {
+        const DepthGuard guard(*this);
         if (isOp("-") || isOp("!") || isIdent("not")) {
             const int pos = peek().pos;
             const std::string op = isOp("-") ? "-" : "!";
             advance();
             auto node = makeNode(NodeKind::Unary, pos);
             node->text = op;
-            node->children.push_back(parseUnary());
+            adopt(*node, parseUnary());
             return node;
         }
         if (isOp("+")) {
@@ -294,8 +319,8 @@ private:
             if (isOp("[")) {
                 advance();
                 auto index = makeNode(NodeKind::Index, node->pos);
-                index->children.push_back(std::move(node));
-                index->children.push_back(parseExpression());
+                adopt(*index, std::move(node));
+                adopt(*index, parseExpression());
                 expectOp("]", "to close '['");
                 node = std::move(index);
             } else if (isOp(".")) {
@@ -307,7 +332,7 @@ private:
                 member->text = peek().text;
                 member->op_pos = peek().pos;
                 advance();
-                member->children.push_back(std::move(node));
+                adopt(*member, std::move(node));
                 node = std::move(member);
             } else {
                 return node;
@@ -343,7 +368,7 @@ private:
         }
         advance();  // )
         advance();  // ->
-        node->children.push_back(parseExpression());
+        adopt(*node, parseExpression());
         return node;
     }
 
@@ -395,7 +420,7 @@ private:
                 call->text = name;
                 if (!isOp(")")) {
                     for (;;) {
-                        call->children.push_back(atLambda() ? parseLambda() : parseExpression());
+                        adopt(*call, atLambda() ? parseLambda() : parseExpression());
                         if (isOp(",")) {
                             advance();
                             continue;
@@ -427,6 +452,7 @@ private:
     static inline const std::vector<std::string_view> kEquality = {"==", "!="};
     std::vector<Token> tokens_;
     std::size_t index_ = 0;
+    int depth_ = 0;
 };
 
 }  // namespace

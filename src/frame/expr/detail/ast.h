@@ -34,6 +34,7 @@ struct Node {
     double float_value = 0;
     std::vector<std::unique_ptr<Node>> children;
     std::vector<std::string> params;
+    int height = 1;  // levels below and including this node (bounded by the parser)
 };
 using NodePtr = std::unique_ptr<Node>;
 
@@ -48,7 +49,11 @@ struct ParsedProgram {
     NodePtr result;
 };
 
-// Throws UsageError("col N: ...") on a syntax error.
+// The deepest nesting the parser accepts (parentheses, operands of operator chains, arguments):
+// the compiler lowers the tree recursively, so its depth must stay far from the stack's limit.
+inline constexpr int kMaxNesting = 256;
+
+// Throws UsageError("col N: ...") on a syntax error or nesting deeper than kMaxNesting.
 ParsedProgram parse(std::string_view text);
 
 }  // namespace hepflow::frame::expr::detail

@@ -1,0 +1,107 @@
+// Lowering of pairs()/triplets(): the combination kernels, the scope of the lambda parameters
+// and the fields of one member, read through the member's object positions.
+#include <fmt/format.h>
+
+#include "frame/expr/detail/diagnostics.h"
+#include "frame/expr/detail/lowering.h"
+
+namespace hepflow::frame::expr::detail {
+
+ComboPtr Compiler::combination(const std::string& kind, std::vector<CollPtr> colls) {
+    std::string key = kind + "(";
+    std::string root = kind + "(";
+    for (std::size_t i = 0; i < colls.size(); ++i) {
+        key += (i ? "," : "") + colls[i]->key;
+        root += (i ? ", " : "") + colls[i]->root;
+    }
+    key = intern(key + ")");
+    root = displayName(root + ")");
+    if (auto it = combos_.find(key); it != combos_.end()) return it->second;
+    auto combo = std::make_shared<Combo>();
+    combo->key = key;
+    combo->root = root;
+    const std::size_t k = kind == "triplets" ? 3 : 2;
+    for (std::size_t m = 0; m < k; ++m) {
+        combo->colls.push_back(colls.size() == 1 ? colls[0] : colls[m]);
+        combo->regs.push_back(newRegister());
+    }
+    std::vector<int> inputs;
+    for (const auto& c : colls) inputs.push_back(offsetsOf(c).reg);
+    const auto outputs = combo->regs;
+    const bool cross = colls.size() == 2;
+    emit(inputs, outputs, [inputs, outputs, cross](Frame& frame) {
+        kernels::Combinations result =
+            cross ? kernels::crossPairs(frame.in(inputs[0]).offsets(0),
+                                        frame.in(inputs[1]).offsets(0))
+                  : kernels::combinations(frame.in(inputs[0]).offsets(0),
+                                          static_cast<int>(outputs.size()));
+        HEPFLOW_ASSERT(result.members.size() == outputs.size(), "combination arity");
+        for (std::size_t m = 0; m < outputs.size(); ++m)
+            frame.set(outputs[m], std::move(result.members[m]));
+    });
+    combos_[key] = combo;
+    return combo;
+}
+
+Val Compiler::paramField(const ParamRef& param, const std::string& name, int pos) {
+    const CollPtr& coll = param.combo->colls[param.member];
+    const auto f = findField(*coll, name);
+    if (!f)
+        fail(pos, fmt::format("'{}' (an object of '{}') has no field '{}'{}", param.name,
+                              coll->root, name, suggestion(name, coll->fields)));
+    const Val source = field(coll, *f);
+    const Val positions = positionsOf(param);
+    return gatherValue(source, positions, pos);
+}
+
+Val Compiler::lowerCombinations(const Node& node, const std::string& name) {
+    const std::size_t k = name == "triplets" ? 3 : 2;
+    const auto& args = node.children;
+    if (args.size() < 2 || args.size() > (name == "pairs" ? 3u : 2u) ||
+        args.back()->kind != NodeKind::Lambda)
+        fail(node.pos, name == "pairs" ? "pairs() takes a collection (or two) and a lambda: "
+                                         "pairs(C, (a, b) -> ...)"
+                                       : "triplets() takes a collection and a lambda: "
+                                         "triplets(C, (a, b, c) -> ...)");
+    const Node& lambda = *args.back();
+    if (lambda.params.size() != k)
+        fail(lambda.pos, fmt::format("the lambda of {}() takes {} parameters", name, k));
+    std::vector<CollPtr> colls;
+    for (std::size_t i = 0; i + 1 < args.size(); ++i)
+        colls.push_back(lowerCollection(*args[i], name + "()"));
+    ComboPtr combo = combination(name, colls);
+    std::map<std::string, ParamRef> scope;
+    for (std::size_t m = 0; m < k; ++m) scope[lambda.params[m]] = {combo, m, lambda.params[m]};
+    scopes_.push_back(std::move(scope));
+    Val body = lowerValue(*lambda.children[0]);
+    scopes_.pop_back();
+    Val shape;
+    shape.shape = Shape::Object;
+    shape.ty = Ty::Int;
+    shape.reg = combo->regs[0];
+    shape.key = combo->key + "#0";
+    shape.coll = combo->key;
+    shape.root = combo->root;
+    shape.combo = true;
+    if (body.shape != Shape::Object) return broadcastTo(body, shape);
+    if (body.coll != combo->key)
+        fail(lambda.children[0]->pos,
+             fmt::format("a {}() body may use per-event values and the fields of its objects, "
+                         "not per-object values of '{}'",
+                         name, body.root));
+    return body;
+}
+
+Val Compiler::positionsOf(const ParamRef& param) {
+    Val positions;
+    positions.shape = Shape::Object;
+    positions.ty = Ty::Int;
+    positions.reg = param.combo->regs[param.member];
+    positions.key = fmt::format("{}#{}", param.combo->key, param.member);
+    positions.coll = param.combo->key;
+    positions.root = param.combo->root;
+    positions.combo = true;
+    return positions;
+}
+
+}  // namespace hepflow::frame::expr::detail
