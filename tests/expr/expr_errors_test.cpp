@@ -1,6 +1,7 @@
 // Compile-time errors of the expression language: syntax, unknown names (with suggestions),
 // shapes and types, each with its exact 1-based column; plus result types and inputs().
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -166,6 +167,27 @@ TEST(ExprTypes, LetShadowsColumns) {
     const auto e = compile("let MET_pt = 3; MET_pt", nanoSchema());
     EXPECT_TRUE(e.inputs().empty());
     EXPECT_EQ(e.type().dtype, DType::Int64);
+}
+
+// Found by fuzzing: deep nesting used to overflow the stack, and long `let` chains used to
+// grow compile time exponentially. Both must now end quickly with a clear error or a result.
+TEST(ExprErrors, DeepNestingIsAnErrorNotACrash) {
+    const std::string parens = std::string(100000, '(') + "MET_pt" + std::string(100000, ')');
+    EXPECT_EQ(errorOf(parens), "col 257: the expression nests deeper than 256 levels");
+    std::string chain = "MET_pt";
+    for (int i = 0; i < 50000; ++i) chain += " + MET_pt";
+    EXPECT_NE(errorOf(chain).find("nests deeper than 256 levels"), std::string::npos);
+}
+
+TEST(ExprErrors, LongLetChainsCompile) {
+    std::string text = "let a0 = MET_pt; ";
+    for (int i = 1; i < 48; ++i)
+        text += "let a" + std::to_string(i) + " = a" + std::to_string(i - 1) + " * a" +
+                std::to_string(i - 1) + " - a" + std::to_string(i - 1) + "; ";
+    text += "a47 > 0";
+    const auto compiled = compile(text, nanoSchema());
+    EXPECT_EQ(compiled.type().dtype, DType::Bool);
+    EXPECT_EQ(compiled.inputs(), std::vector<std::string>{"MET_pt"});
 }
 
 }  // namespace
