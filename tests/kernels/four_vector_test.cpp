@@ -148,6 +148,79 @@ TEST(MinDeltaR, WrapsPhiAndGivesInfWhenEmpty) {
     EXPECT_EQ(values[2], std::numeric_limits<double>::infinity());
 }
 
+// Brute-force reference: deltaPhi wrapped with remainder(), the textbook definition.
+std::vector<double> referenceMinDeltaR(const std::vector<std::vector<double>>& eta1,
+                                       const std::vector<std::vector<double>>& phi1,
+                                       const std::vector<std::vector<double>>& eta2,
+                                       const std::vector<std::vector<double>>& phi2) {
+    std::vector<double> out;
+    for (std::size_t e = 0; e < eta1.size(); ++e)
+        for (std::size_t i = 0; i < eta1[e].size(); ++i) {
+            double best = std::numeric_limits<double>::infinity();
+            for (std::size_t j = 0; j < eta2[e].size(); ++j)
+                best = std::min(best, std::hypot(eta1[e][i] - eta2[e][j],
+                                                 std::remainder(phi1[e][i] - phi2[e][j], 2 * kPi)));
+            out.push_back(best);
+        }
+    return out;
+}
+
+template <class T>
+std::vector<std::vector<T>> convert(const std::vector<std::vector<double>>& in) {
+    std::vector<std::vector<T>> out;
+    for (const auto& event : in) out.emplace_back(event.begin(), event.end());
+    return out;
+}
+
+TEST(MinDeltaR, TypedPathsMatchReference) {
+    // Event 1 has more objects in the second collection than fit the per-event stage; phi
+    // differences beyond 3 pi (unnormalised phi) must still wrap.
+    std::vector<std::vector<double>> eta1 = {{0.5, -1.0}, {0.0, 2.0, -2.0}, {}, {1.0}};
+    std::vector<std::vector<double>> phi1 = {{3.1, -3.1}, {0.3, 12.0, -1.0}, {}, {-20.0}};
+    std::vector<std::vector<double>> eta2 = {{0.4}, {}, {1.0}, {0.9, -0.5}};
+    std::vector<std::vector<double>> phi2 = {{-3.1}, {}, {0.0}, {1.2, 9.0}};
+    for (int j = 0; j < 40; ++j) {
+        eta2[1].push_back(-2.5 + 0.125 * j);
+        phi2[1].push_back(-3.0 + 0.15 * j);
+    }
+    const std::vector<double> expected = referenceMinDeltaR(eta1, phi1, eta2, phi2);
+    const auto check = [&](const Column& out, double tolerance) {
+        EXPECT_EQ(out.offsets(0), (std::vector<std::int64_t>{0, 2, 5, 5, 6}));
+        const auto values = out.values<double>();
+        ASSERT_EQ(values.size(), expected.size());
+        for (std::size_t i = 0; i < expected.size(); ++i)
+            EXPECT_NEAR(values[i], expected[i], tolerance) << "object " << i;
+    };
+    check(minDeltaR(jagged<double>(eta1), jagged<double>(phi1), jagged<double>(eta2),
+                    jagged<double>(phi2)),
+          1e-12);
+    // Float32 inputs, sliced so that offsets do not start at 0.
+    auto prefixed = [](std::vector<std::vector<double>> events) {
+        events.insert(events.begin(), std::vector<double>{7.0, 8.0});
+        return events;
+    };
+    const auto eta1_f = convert<float>(prefixed(eta1));
+    const auto phi1_f = convert<float>(prefixed(phi1));
+    const auto eta2_f = convert<float>(eta2);
+    const auto phi2_f = convert<float>(phi2);
+    check(minDeltaR(sliced(jagged<float>(eta1_f)), sliced(jagged<float>(phi1_f)),
+                    jagged<float>(eta2_f), jagged<float>(phi2_f)),
+          1e-5);
+    check(minDeltaR(jagged<double>(eta1), jagged<double>(phi1), jagged<float>(eta2_f),
+                    jagged<float>(phi2_f)),
+          1e-5);
+    // Integer columns are widened.
+    const std::vector<std::vector<std::int32_t>> ints = {{0, 1}, {1, 2, 3}, {}, {4}};
+    const std::vector<std::vector<std::int32_t>> ints2 = {{1}, {}, {0}, {2, 0}};
+    const Column out = minDeltaR(jagged<std::int32_t>(ints), jagged<std::int32_t>(ints),
+                                 jagged<std::int32_t>(ints2), jagged<std::int32_t>(ints2));
+    const auto values = out.values<double>();
+    EXPECT_NEAR(values[0], std::hypot(1.0, 1.0), 1e-12);
+    EXPECT_EQ(values[2], std::numeric_limits<double>::infinity());
+    // (4, 4) vs (2, 2) and (0, 0): the second is 4 away in eta (deltaPhi 2 pi - 4).
+    EXPECT_NEAR(values[5], std::hypot(2.0, 2.0), 1e-12);
+}
+
 TEST(MinDeltaR, MismatchedShapes) {
     const Column a = jagged<double>({{1}, {2}});
     const Column b = jagged<double>({{1}});

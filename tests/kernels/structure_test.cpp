@@ -3,6 +3,8 @@
 // doubly jagged and struct columns, and the UsageErrors for mismatched inputs.
 #include <cmath>
 #include <limits>
+#include <type_traits>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -275,6 +277,86 @@ TEST(Concat, FirstThenSecondPerEvent) {
               (std::vector<std::vector<std::string>>{{"a", "b"}, {"c"}}));
     EXPECT_THROW(concat(a, jagged<float>({{1}, {2}, {3}})), UsageError);
     EXPECT_THROW(concat(a, jagged<double>({{1}})), UsageError);
+}
+
+// ---- fast paths over many small events, against scalar loops ----------------------------
+
+template <class T>
+class SmallEventPaths : public ::testing::Test {};
+TYPED_TEST_SUITE(SmallEventPaths, AllNumeric);
+
+// Events of 0..23 objects (some longer than the inline copies handle), deterministic values.
+template <class T>
+std::vector<std::vector<T>> manyEvents(int seed) {
+    std::vector<std::vector<T>> events(200);
+    for (std::size_t e = 0; e < events.size(); ++e) {
+        const std::size_t n = (e * 7 + static_cast<std::size_t>(seed)) % 24;
+        for (std::size_t i = 0; i < n; ++i) events[e].push_back(T((e + i * 3) % 5 != 0));
+        if constexpr (!std::is_same_v<T, bool>)
+            for (std::size_t i = 0; i < n; ++i) events[e][i] = T((e * 31 + i * 7) % 100);
+    }
+    return events;
+}
+
+TYPED_TEST(SmallEventPaths, MaskConcatGatherTake) {
+    using T = TypeParam;
+    auto values = manyEvents<T>(0);
+    std::vector<std::vector<bool>> keep(values.size());
+    std::vector<std::vector<T>> kept(values.size());
+    for (std::size_t e = 0; e < values.size(); ++e)
+        for (std::size_t i = 0; i < values[e].size(); ++i) {
+            keep[e].push_back((e + i) % 3 != 0);
+            if (keep[e].back()) kept[e].push_back(values[e][i]);
+        }
+    // Sliced column and mask: offsets start past 0.
+    auto padded = values;
+    padded.insert(padded.begin(), std::vector<T>{T(1), T(0)});
+    auto padded_keep = keep;
+    padded_keep.insert(padded_keep.begin(), std::vector<bool>{true});
+    const Column column = sliced(jagged<T>(padded));
+    EXPECT_EQ(nested<T>(maskObjects(column, sliced(jagged<bool>(padded_keep)))), kept);
+
+    const auto other = manyEvents<T>(5);
+    std::vector<std::vector<T>> joined(values.size());
+    for (std::size_t e = 0; e < values.size(); ++e) {
+        joined[e] = values[e];
+        joined[e].insert(joined[e].end(), other[e].begin(), other[e].end());
+    }
+    EXPECT_EQ(nested<T>(concat(column, jagged<T>(other))), joined);
+
+    // Gather in reverse with one position out of range (missing) per event.
+    std::vector<std::vector<std::int64_t>> indices(values.size());
+    std::vector<std::vector<T>> gathered(values.size());
+    std::vector<T> taken;
+    for (std::size_t e = 0; e < values.size(); ++e) {
+        const auto n = static_cast<std::int64_t>(values[e].size());
+        for (std::int64_t k = -1; k >= -n; --k) {
+            indices[e].push_back(k);
+            gathered[e].push_back(values[e][static_cast<std::size_t>(n + k)]);
+        }
+        indices[e].push_back(n);
+        gathered[e].push_back(T(0));
+        taken.push_back(n > 1 ? values[e][1] : T(0));
+    }
+    const Column out = gather(column, jagged<std::int64_t>(indices));
+    if constexpr (std::is_floating_point_v<T>) {
+        auto got = nested<T>(out);
+        for (auto& event : got) {
+            EXPECT_TRUE(std::isnan(event.back()));
+            event.back() = T(0);
+        }
+        EXPECT_EQ(got, gathered);
+        const auto took = flatValues<T>(take(column, 1));
+        ASSERT_EQ(took.size(), taken.size());
+        for (std::size_t e = 0; e < taken.size(); ++e)
+            if (values[e].size() > 1)
+                EXPECT_EQ(took[e], taken[e]);
+            else
+                EXPECT_TRUE(std::isnan(took[e]));
+    } else {
+        EXPECT_EQ(nested<T>(out), gathered);
+        EXPECT_EQ(flatValues<T>(take(column, 1)), taken);
+    }
 }
 
 }  // namespace

@@ -40,6 +40,7 @@ public:
     DoubleValues& operator=(DoubleValues&&) = default;
 
     double operator[](std::int64_t i) const { return values_[static_cast<std::size_t>(i)]; }
+    const double* pointer() const { return values_.data(); }
 
 private:
     std::span<const double> values_;
@@ -126,11 +127,80 @@ double part(const FourMomentum& p, FourVectorPart part) {
     return 0.0;
 }
 
-// deltaPhi wrapped into [-pi, pi).
-double deltaPhi(double phi1, double phi2) {
+// Squared deltaPhi without a data-dependent branch: for |d| <= 3 pi (phi in [-pi, pi]),
+// min(|d|, 2 pi - |d|) is the wrapped difference up to sign. Larger differences (unnormalised
+// phi) take the fmod path first, a branch that is never taken on real data.
+inline double deltaPhiSquared(double phi1, double phi2) {
+    constexpr double kPi = std::numbers::pi;
     constexpr double kTwoPi = 2 * std::numbers::pi;
-    const double d = phi1 - phi2;
-    return d - kTwoPi * std::floor((d + std::numbers::pi) / kTwoPi);
+    double d = std::fabs(phi1 - phi2);
+    if (d > 3 * kPi) [[unlikely]]
+        d = std::fmod(d, kTwoPi);
+    const double wrapped = kTwoPi - d;
+    d = wrapped < d ? wrapped : d;
+    return d * d;
+}
+
+struct MinDeltaRArgs {
+    const Offsets& first;
+    const Offsets& second;
+    std::int64_t first_phi_shift;
+    std::int64_t second_phi_shift;
+    double* out;  // out[i - first.front()] for value position i of the first collection
+};
+
+// Events have few objects, so the second collection's (eta, phi) of an event are staged in
+// small local arrays (as double) and the inner loop is branch-free min-of-squares.
+template <class T1, class T2>
+void minDeltaRTyped(const MinDeltaRArgs& args, const T1* eta1, const T1* phi1, const T2* eta2,
+                    const T2* phi2) {
+    constexpr std::int64_t kStage = 32;
+    double stage_eta[kStage];
+    double stage_phi[kStage];
+    const Offsets& a = args.first;
+    const Offsets& b = args.second;
+    const std::int64_t shift1 = args.first_phi_shift;
+    const std::int64_t shift2 = args.second_phi_shift;
+    double* out = args.out;
+    const std::int64_t out_base = a.front();
+    const std::size_t events = a.size() - 1;
+    for (std::size_t e = 0; e < events; ++e) {
+        const std::int64_t a_begin = a[e];
+        const std::int64_t a_end = a[e + 1];
+        if (a_begin == a_end) continue;
+        const std::int64_t b_begin = b[e];
+        const std::int64_t nb = b[e + 1] - b_begin;
+        if (nb <= kStage) {
+            for (std::int64_t j = 0; j < nb; ++j) {
+                stage_eta[j] = static_cast<double>(eta2[b_begin + j]);
+                stage_phi[j] = static_cast<double>(phi2[b_begin + j + shift2]);
+            }
+            for (std::int64_t i = a_begin; i < a_end; ++i) {
+                const double eta = static_cast<double>(eta1[i]);
+                const double phi = static_cast<double>(phi1[i + shift1]);
+                double best = std::numeric_limits<double>::infinity();
+                for (std::int64_t j = 0; j < nb; ++j) {
+                    const double deta = eta - stage_eta[j];
+                    const double d2 = deta * deta + deltaPhiSquared(phi, stage_phi[j]);
+                    best = d2 < best ? d2 : best;
+                }
+                out[i - out_base] = std::sqrt(best);
+            }
+            continue;
+        }
+        for (std::int64_t i = a_begin; i < a_end; ++i) {
+            const double eta = static_cast<double>(eta1[i]);
+            const double phi = static_cast<double>(phi1[i + shift1]);
+            double best = std::numeric_limits<double>::infinity();
+            for (std::int64_t j = b_begin; j < b_begin + nb; ++j) {
+                const double deta = eta - static_cast<double>(eta2[j]);
+                const double d2 =
+                    deta * deta + deltaPhiSquared(phi, static_cast<double>(phi2[j + shift2]));
+                best = d2 < best ? d2 : best;
+            }
+            out[i - out_base] = std::sqrt(best);
+        }
+    }
 }
 
 }  // namespace
@@ -199,29 +269,39 @@ Column minDeltaR(const Column& first_eta, const Column& first_phi, const Column&
             fmt::format("mindR: collections have different numbers of entries ({} "
                         "and {})",
                         a.size() - 1, b.size() - 1));
-    const DoubleValues eta1(first_eta, kWhat);
-    const DoubleValues phi1(first_phi, kWhat);
-    const DoubleValues eta2(second_eta, kWhat);
-    const DoubleValues phi2(second_phi, kWhat);
-    const std::int64_t shift1 = a_phi.front() - a.front();
-    const std::int64_t shift2 = b_phi.front() - b.front();
 
     Column out(DType::Float64, 1);
     out.offsets(0) = rebased(a);
     out.bytes().resize(static_cast<std::size_t>(a.back() - a.front()) * sizeof(double));
-    auto* dst = data<double>(out);
-    const std::size_t events = a.size() - 1;
-    for (std::size_t e = 0; e < events; ++e) {
-        for (std::int64_t i = a[e]; i < a[e + 1]; ++i) {
-            double best = std::numeric_limits<double>::infinity();
-            for (std::int64_t j = b[e]; j < b[e + 1]; ++j) {
-                const double deta = eta1[i] - eta2[j];
-                const double dphi = deltaPhi(phi1[i + shift1], phi2[j + shift2]);
-                best = std::min(best, deta * deta + dphi * dphi);
-            }
-            dst[i - a.front()] = std::sqrt(best);
-        }
+    const MinDeltaRArgs args{a, b, a_phi.front() - a.front(), b_phi.front() - b.front(),
+                             data<double>(out)};
+    // Float32 and Float64 (the types of real eta/phi branches) are read directly; anything
+    // else is widened to double once.
+    const auto direct = [](const Column& c) {
+        return c.dtype() == DType::Float32 || c.dtype() == DType::Float64;
+    };
+    if (direct(first_eta) && first_eta.dtype() == first_phi.dtype() && direct(second_eta) &&
+        second_eta.dtype() == second_phi.dtype()) {
+        const auto run = [&]<class T1>(Tag<T1>) {
+            const T1* eta1 = data<T1>(first_eta);
+            const T1* phi1 = data<T1>(first_phi);
+            if (second_eta.dtype() == DType::Float32)
+                minDeltaRTyped(args, eta1, phi1, data<float>(second_eta), data<float>(second_phi));
+            else
+                minDeltaRTyped(args, eta1, phi1, data<double>(second_eta),
+                               data<double>(second_phi));
+        };
+        if (first_eta.dtype() == DType::Float32)
+            run(Tag<float>{});
+        else
+            run(Tag<double>{});
+        return out;
     }
+    const DoubleValues eta1(first_eta, kWhat);
+    const DoubleValues phi1(first_phi, kWhat);
+    const DoubleValues eta2(second_eta, kWhat);
+    const DoubleValues phi2(second_phi, kWhat);
+    minDeltaRTyped(args, eta1.pointer(), phi1.pointer(), eta2.pointer(), phi2.pointer());
     return out;
 }
 

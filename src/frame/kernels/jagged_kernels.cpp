@@ -60,6 +60,36 @@ std::size_t countTrue(const std::uint8_t* keep, std::size_t n) {
     return count;
 }
 
+// Copies [begin, end) to `out` and returns the end of the copy. Ranges here are a few values,
+// for which a library memcpy call (or an exact loop's length branches) costs more than the
+// copy: whole blocks of kCopyBlock values are moved, so up to kCopyBlock - 1 values past `end`
+// are read (only while below `limit`, the end of the source buffer) and written past the copy
+// (`out` needs that much room; later copies overwrite it).
+constexpr std::ptrdiff_t kCopyBlock = 4;
+template <class U>
+inline U* copySmall(const U* begin, const U* end, const U* limit, U* out) {
+    const std::ptrdiff_t n = end - begin;
+    if (n > 32) {
+        std::memcpy(out, begin, static_cast<std::size_t>(n) * sizeof(U));
+        return out + n;
+    }
+    if (limit - end >= kCopyBlock) {
+        for (std::ptrdiff_t i = 0; i < n; i += kCopyBlock)
+            for (std::ptrdiff_t k = 0; k < kCopyBlock; ++k) out[i + k] = begin[i + k];
+        return out + n;
+    }
+    for (std::ptrdiff_t i = 0; i < n; ++i) out[i] = begin[i];
+    return out + n;
+}
+
+// A per-thread buffer of at least `n` int64 reused across calls: the engine runs the kernels
+// per batch, and a fresh multi-megabyte buffer each time would pay its page faults again.
+std::vector<std::int64_t>& scratchInt64(std::size_t n) {
+    thread_local std::vector<std::int64_t> buffer;
+    if (buffer.size() < n) buffer.resize(n);
+    return buffer;
+}
+
 // Integer indices of any integer dtype as int64: a view of Int64 columns, else a widened copy.
 class Int64Indices {
 public:
@@ -79,6 +109,7 @@ public:
     }
     std::size_t size() const { return values_.size(); }
     std::int64_t operator[](std::int64_t i) const { return values_[static_cast<std::size_t>(i)]; }
+    const std::int64_t* pointer() const { return values_.data(); }
 
 private:
     std::span<const std::int64_t> values_;
@@ -90,6 +121,25 @@ private:
 inline std::int64_t localRow(std::int64_t first, std::int64_t n, std::int64_t k) {
     const std::int64_t local = k < 0 ? k + n : k;
     return (local >= 0 && local < n) ? first + local : -1;
+}
+
+// Per event, the value at local position index(e) of a one-level numeric column (no row list:
+// one typed pass).
+template <class Index>
+Column takeValues(const Column& jagged, const Offsets& offsets, Index&& index) {
+    const std::size_t events = offsets.size() - 1;
+    Column out = makeColumn(jagged.dtype(), 0);
+    out.bytes().resize(events * dtypeSize(jagged.dtype()));
+    dispatchNumeric(jagged.dtype(), "take", [&]<class T>(Tag<T>) {
+        const auto* in = data<T>(jagged);
+        auto* dst = data<T>(out);
+        const Storage<T> missing = missingValue<T>();
+        for (std::size_t e = 0; e < events; ++e) {
+            const std::int64_t row = localRow(offsets[e], offsets[e + 1] - offsets[e], index(e));
+            dst[e] = row >= 0 ? in[row] : missing;
+        }
+    });
+    return out;
 }
 
 Column takeRows(const Column& jagged, std::vector<std::int64_t> rows) {
@@ -165,22 +215,28 @@ Column maskObjects(const Column& jagged, const Column& mask) {
     out_offsets.resize(events + 1);
 
     if (jagged.levels() == 1) {
+        // Two flat passes, no per-event inner loop (events have few objects, so loop exits
+        // would dominate): compaction recording the running kept count per object, then the
+        // event boundaries read off that count.
         const std::size_t size = dtypeSize(jagged.dtype());
-        const std::size_t kept = countTrue(mask_values + mask_offsets.front(), total);
-        out.bytes().resize((kept + 1) * size);
+        const std::uint8_t* keep = mask_values + mask_offsets.front();
+        std::vector<std::int64_t>& kept_before = scratchInt64(total + 1);
+        out.bytes().resize(total * size);
         dispatchWidth(size, [&]<class U>(Tag<U>) {
-            const U* in = reinterpret_cast<const U*>(jagged.bytes().data());
+            const U* in = reinterpret_cast<const U*>(jagged.bytes().data()) + first;
             U* dst = reinterpret_cast<U*>(out.bytes().data());
-            std::size_t j = 0;
-            for (std::size_t e = 0; e < events; ++e) {
-                for (std::int64_t i = offsets[e]; i < offsets[e + 1]; ++i) {
-                    dst[j] = in[i];
-                    j += mask_values[i + shift] != 0;
-                }
-                out_offsets[e + 1] = static_cast<std::int64_t>(j);
+            std::int64_t j = 0;
+            std::int64_t* cum = kept_before.data();
+            for (std::size_t i = 0; i < total; ++i) {
+                cum[i] = j;
+                dst[j] = in[i];  // j <= i < total: always in bounds
+                j += keep[i] != 0;
             }
+            cum[total] = j;
         });
-        out.bytes().resize(kept * size);
+        const std::int64_t* cum = kept_before.data();
+        for (std::size_t e = 0; e < events; ++e) out_offsets[e + 1] = cum[offsets[e + 1] - first];
+        out.bytes().resize(static_cast<std::size_t>(out_offsets.back()) * size);
     } else {
         std::vector<SourceRange> ranges;
         std::int64_t count = 0;
@@ -259,6 +315,9 @@ Column take(const Column& jagged, const Column& index) {
     if (positions.size() != events)
         throw UsageError(fmt::format("take: index has {} entries but the column has {}",
                                      positions.size(), events));
+    if (jagged.levels() == 1 && jagged.dtype() != DType::String)
+        return takeValues(jagged, offsets,
+                          [&](std::size_t e) { return positions[static_cast<std::int64_t>(e)]; });
     std::vector<std::int64_t> rows(events);
     for (std::size_t e = 0; e < events; ++e)
         rows[e] = localRow(offsets[e], offsets[e + 1] - offsets[e],
@@ -272,6 +331,8 @@ Column take(const Column& jagged, std::int64_t index) {
                           [&](const Column& member) { return take(member, index); });
     const Offsets& offsets = jaggedOffsets(jagged, "take");
     const std::size_t events = offsets.size() - 1;
+    if (jagged.levels() == 1 && jagged.dtype() != DType::String)
+        return takeValues(jagged, offsets, [index](std::size_t) { return index; });
     std::vector<std::int64_t> rows(events);
     for (std::size_t e = 0; e < events; ++e)
         rows[e] = localRow(offsets[e], offsets[e + 1] - offsets[e], index);
@@ -293,6 +354,31 @@ Column gather(const Column& jagged, const Column& indices) {
                                      index_offsets.size() - 1, offsets.size() - 1));
     const Int64Indices positions(indices, "gather");
     const std::size_t events = offsets.size() - 1;
+    if (jagged.levels() == 1 && jagged.dtype() != DType::String) {
+        Column out = makeColumn(jagged.dtype(), 1);
+        out.offsets(0) = rebased(index_offsets);
+        const std::int64_t index_first = index_offsets.front();
+        out.bytes().resize(static_cast<std::size_t>(index_offsets.back() - index_first) *
+                           dtypeSize(jagged.dtype()));
+        dispatchNumeric(jagged.dtype(), "gather", [&]<class T>(Tag<T>) {
+            const auto* in = data<T>(jagged);
+            auto* dst = data<T>(out);
+            const Storage<T> missing = missingValue<T>();
+            const std::int64_t* offsets_ptr = offsets.data();
+            const std::int64_t* index_ptr = index_offsets.data();
+            const std::int64_t* position_ptr = positions.pointer();
+            for (std::size_t e = 0; e < events; ++e) {
+                const std::int64_t begin = offsets_ptr[e];
+                const std::int64_t n = offsets_ptr[e + 1] - begin;
+                for (std::int64_t i = index_ptr[e]; i < index_ptr[e + 1]; ++i) {
+                    const std::int64_t k = position_ptr[i];
+                    const std::int64_t local = k < 0 ? k + n : k;
+                    dst[i - index_first] = (local >= 0 && local < n) ? in[begin + local] : missing;
+                }
+            }
+        });
+        return out;
+    }
     std::vector<std::int64_t> rows(
         static_cast<std::size_t>(index_offsets.back() - index_offsets.front()));
     for (std::size_t e = 0; e < events; ++e) {
@@ -334,6 +420,29 @@ Column concat(const Column& first, const Column& second) {
     Column out = makeColumn(first.dtype(), first.levels());
     Offsets& out_offsets = out.offsets(0);
     out_offsets.resize(events + 1);
+    if (first.levels() == 1 && first.dtype() != DType::String) {
+        for (std::size_t e = 0; e < events; ++e)
+            out_offsets[e + 1] = out_offsets[e] + (a[e + 1] - a[e]) + (b[e + 1] - b[e]);
+        const std::size_t size = dtypeSize(first.dtype());
+        const auto total = static_cast<std::size_t>(out_offsets.back());
+        out.bytes().resize((total + kCopyBlock) * size);  // room for copySmall's block overrun
+        dispatchWidth(size, [&]<class U>(Tag<U>) {
+            const U* in_a = reinterpret_cast<const U*>(first.bytes().data());
+            const U* in_b = reinterpret_cast<const U*>(second.bytes().data());
+            const U* end_a = in_a + first.numValues();
+            const U* end_b = in_b + second.numValues();
+            U* at = reinterpret_cast<U*>(out.bytes().data());
+            // Raw offsets pointers: byte-wide stores could alias the vectors' internals.
+            const std::int64_t* a_ptr = a.data();
+            const std::int64_t* b_ptr = b.data();
+            for (std::size_t e = 0; e < events; ++e) {
+                at = copySmall(in_a + a_ptr[e], in_a + a_ptr[e + 1], end_a, at);
+                at = copySmall(in_b + b_ptr[e], in_b + b_ptr[e + 1], end_b, at);
+            }
+        });
+        out.bytes().resize(total * size);
+        return out;
+    }
     std::vector<SourceRange> ranges;
     ranges.reserve(2 * events);
     for (std::size_t e = 0; e < events; ++e) {
