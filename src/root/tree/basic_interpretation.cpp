@@ -4,6 +4,7 @@
 #include "root/tree/basic_interpretation.h"
 
 #include <bit>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -127,7 +128,9 @@ public:
 };
 
 template <class T, class Codec>
-class NumericInterpretation final : public Interpretation, public StridedDecoder {
+class NumericInterpretation final : public Interpretation,
+                                    public StridedDecoder,
+                                    public DirectDecoder {
 public:
     NumericInterpretation(Codec codec, std::int32_t values_per_item, bool counted,
                           std::string description)
@@ -155,6 +158,57 @@ public:
 
     std::size_t entryBytes() const override { return values_per_item_ * codec_.diskSize(); }
 
+    const DirectDecoder* directDecoder() const override { return this; }
+    std::size_t fixedValuesPerEntry() const override { return counted_ ? 0 : values_per_item_; }
+    std::size_t diskValueSize() const override { return codec_.diskSize(); }
+    std::size_t columnValueSize() const override { return sizeof(T); }
+
+    std::optional<std::size_t> countValues(const BasketData& basket, std::int64_t begin,
+                                           std::int64_t end) const override {
+        if (!counted_) return static_cast<std::size_t>(end - begin) * values_per_item_;
+        const auto& offsets = basket.entry_offsets;
+        if (begin < 0 || begin > end || end > basket.num_entries ||
+            offsets.size() != static_cast<std::size_t>(basket.num_entries) + 1)
+            return std::nullopt;
+        const std::int64_t bytes = static_cast<std::int64_t>(offsets[end]) - offsets[begin];
+        if (bytes < 0 || offsets[begin] < 0 ||
+            static_cast<std::size_t>(offsets[end]) > basket.data.size())
+            return std::nullopt;
+        return static_cast<std::size_t>(bytes) / codec_.diskSize();
+    }
+
+    bool decodeRows(const BasketData& basket, std::int64_t begin, std::int64_t end,
+                    std::byte* values, std::size_t num_values, std::int64_t* offsets,
+                    std::int64_t value_base) const override {
+        HEPFLOW_ASSERT(0 <= begin && begin <= end && end <= basket.num_entries,
+                       "rows lie in the basket");
+        const auto rows = static_cast<std::size_t>(end - begin);
+        T* dst = reinterpret_cast<T*>(values);
+        if (!counted_) {
+            checkFixedBasket(basket);
+            if (rows * values_per_item_ != num_values) return false;
+            codec_.decode(basket.data.data() + static_cast<std::size_t>(begin) * entryBytes(), dst,
+                          num_values);
+            if (jagged()) {
+                const auto per_entry = static_cast<std::int64_t>(values_per_item_);
+                for (std::size_t i = 0; i < rows; ++i)
+                    offsets[i] = value_base + static_cast<std::int64_t>(i + 1) * per_entry;
+            }
+            return true;
+        }
+        checkCountedBasket(basket);
+        const auto& entry_offsets = basket.entry_offsets;
+        const std::int64_t first = entry_offsets[begin];
+        const auto value_bytes = static_cast<std::int64_t>(codec_.diskSize());
+        if (static_cast<std::size_t>((entry_offsets[end] - first) / value_bytes) != num_values)
+            return false;
+        // Every entry is a whole number of items (checked above), so the divisions are exact.
+        for (std::size_t i = 0; i < rows; ++i)
+            offsets[i] = value_base + (entry_offsets[begin + i + 1] - first) / value_bytes;
+        codec_.decode(basket.data.data() + first, dst, num_values);
+        return true;
+    }
+
     void decodeStrided(std::span<const std::byte> data, std::size_t offset, std::size_t num_entries,
                        std::size_t stride, Column& out) const override {
         HEPFLOW_ASSERT(
@@ -174,6 +228,50 @@ public:
 
 private:
     bool jagged() const { return counted_ || values_per_item_ > 1; }
+
+    void checkFixedBasket(const BasketData& basket) const {
+        const std::size_t item = entryBytes();
+        const auto n = static_cast<std::size_t>(basket.num_entries);
+        if (basket.data.size() % item != 0 || basket.data.size() / item != n)
+            failBasket(basket, 0,
+                       fmt::format("basket of {} entries of {} bytes holds {} bytes", n, item,
+                                   basket.data.size()));
+    }
+
+    // The checks of decodeCounted, without writing anything.
+    void checkCountedBasket(const BasketData& basket) const {
+        const auto n = static_cast<std::size_t>(basket.num_entries);
+        const auto& offsets = basket.entry_offsets;
+        if (offsets.size() != n + 1)
+            failBasket(basket, 0,
+                       fmt::format("counted array basket of {} entries has no entry offsets", n));
+        const std::size_t item = entryBytes();
+        if (offsets[0] < 0 || static_cast<std::size_t>(offsets[n]) > basket.data.size())
+            failBasket(basket, 0, "entry offsets outside the basket data");
+        const auto item_bytes = static_cast<std::int64_t>(item);
+        bool bad = false;
+        if (std::has_single_bit(item)) {
+            const std::int64_t mask = item_bytes - 1;
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::int64_t length = static_cast<std::int64_t>(offsets[i + 1]) - offsets[i];
+                bad |= (length < 0) | ((length & mask) != 0);
+            }
+        } else {
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::int64_t length = static_cast<std::int64_t>(offsets[i + 1]) - offsets[i];
+                bad |= (length < 0) | (length % item_bytes != 0);
+            }
+        }
+        if (!bad) return;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::int64_t length = static_cast<std::int64_t>(offsets[i + 1]) - offsets[i];
+            if (length < 0 || length % item_bytes != 0)
+                failBasket(
+                    basket, static_cast<std::size_t>(offsets[i]),
+                    fmt::format("entry {} spans {} bytes, not a multiple of the {}-byte item", i,
+                                length, item));
+        }
+    }
 
     // Entry i holds the bytes [offsets[i], offsets[i+1]) of the data: a whole number of items.
     void decodeCounted(const BasketData& basket, Column& out) const {

@@ -87,6 +87,19 @@ std::vector<std::int32_t> relativeEntryOffsets(std::span<const std::int32_t> raw
 }
 
 Basket Basket::read(std::vector<std::byte> record, const BasketLocation& where) {
+    Basket basket = parse(record, where, nullptr);
+    // Moving the vector keeps its buffer, which a raw basket's bytes_ points into.
+    if (!basket.header_.key.isCompressed()) basket.storage_ = std::move(record);
+    return basket;
+}
+
+Basket Basket::readView(std::span<const std::byte> record, const BasketLocation& where,
+                        std::vector<std::byte>& scratch) {
+    return parse(record, where, &scratch);
+}
+
+Basket Basket::parse(std::span<const std::byte> record, const BasketLocation& where,
+                     std::vector<std::byte>* scratch) {
     Basket basket;
     ByteOrigin record_origin{where.file, where.objectName(), where.seek, false, 0};
     ByteReader reader(record, record_origin);
@@ -105,7 +118,7 @@ Basket Basket::read(std::vector<std::byte> record, const BasketLocation& where) 
 
     const auto keylen = static_cast<std::size_t>(key.fKeylen);
     const std::uint64_t payload_offset = where.seek + keylen;
-    const auto stored = std::span<const std::byte>(record).subspan(keylen);
+    const auto stored = record.subspan(keylen);
     std::size_t payload_begin = 0;  // within storage_
     if (key.isCompressed()) {
         basket.compression_ = detectBlockAlgorithm(stored);
@@ -118,15 +131,23 @@ Basket Basket::read(std::vector<std::byte> record, const BasketLocation& where) 
                                                  "bytes but the basket key says fObjlen = {}",
                                                  declared, key.fObjlen),
                                      where.file, where.objectName(), payload_offset);
-            std::vector<std::byte> payload(static_cast<std::size_t>(key.fObjlen));
+            const auto objlen = static_cast<std::size_t>(key.fObjlen);
+            std::span<std::byte> payload;
+            if (scratch != nullptr) {
+                if (scratch->size() < objlen) scratch->resize(objlen);
+                payload = std::span<std::byte>(*scratch).first(objlen);
+            } else {
+                basket.storage_.resize(objlen);
+                payload = basket.storage_;
+            }
             decompressPayload(stored, payload, payload_offset);
-            basket.storage_ = std::move(payload);
+            basket.bytes_ = payload;
         } catch (Error& error) {
             error.at(where.file, where.objectName());
             throw;
         }
     } else {
-        basket.storage_ = std::move(record);
+        basket.bytes_ = record;
         payload_begin = keylen;
     }
     const std::size_t payload_size = static_cast<std::size_t>(key.fObjlen);
@@ -139,8 +160,7 @@ Basket Basket::read(std::vector<std::byte> record, const BasketLocation& where) 
 
     // The entry-offset array: int32 n, then n offsets from the key start (7.1).
     if (where.has_entry_offsets && payload_size > data_size) {
-        const auto payload =
-            std::span<const std::byte>(basket.storage_).subspan(payload_begin, payload_size);
+        const auto payload = basket.bytes_.subspan(payload_begin, payload_size);
         ByteReader tail(payload, basket.data_origin_);
         tail.seek(data_size);
         const std::size_t count_position = tail.position();

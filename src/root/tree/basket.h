@@ -68,6 +68,11 @@ public:
     // (their declared sizes must add up to fObjlen before anything is allocated) and the entry
     // offsets. Throws FormatError / UnsupportedError naming file, branch and absolute offset.
     static Basket read(std::vector<std::byte> record, const BasketLocation& where);
+    // The same checks, but the record stays with the caller (it must outlive the basket) and a
+    // compressed payload goes into `scratch`, which only ever grows so that one thread can reuse
+    // it for all its baskets without refilling it; the basket views `scratch` until it changes.
+    static Basket readView(std::span<const std::byte> record, const BasketLocation& where,
+                           std::vector<std::byte>& scratch);
 
     Basket(Basket&&) = default;
     Basket& operator=(Basket&&) = default;
@@ -79,9 +84,7 @@ public:
     CompressionAlgorithm compression() const { return compression_; }
     std::int64_t numEntries() const { return header_.fNevBuf; }
     // The data part: fLast - fKeylen bytes.
-    std::span<const std::byte> data() const {
-        return std::span<const std::byte>(storage_).subspan(data_begin_, data_size_);
-    }
+    std::span<const std::byte> data() const { return bytes_.subspan(data_begin_, data_size_); }
     // numEntries() + 1 offsets relative to data(), or empty for a branch without offsets.
     std::span<const std::int32_t> entryOffsets() const { return entry_offsets_; }
     // The view an Interpretation decodes; valid while this basket lives.
@@ -89,10 +92,14 @@ public:
 
 private:
     Basket() = default;
+    // read and readView: `scratch` null means the payload gets its own storage_.
+    static Basket parse(std::span<const std::byte> record, const BasketLocation& where,
+                        std::vector<std::byte>* scratch);
 
     BasketHeader header_;
     CompressionAlgorithm compression_ = CompressionAlgorithm::None;
-    std::vector<std::byte> storage_;  // the raw record, or the decompressed payload
+    std::vector<std::byte> storage_;    // the raw record, or the decompressed payload
+    std::span<const std::byte> bytes_;  // storage_, the caller's record or its scratch buffer
     std::size_t data_begin_ = 0;
     std::size_t data_size_ = 0;
     std::vector<std::int32_t> entry_offsets_;

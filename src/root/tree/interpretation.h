@@ -3,8 +3,10 @@
 // flat numbers, counted arrays, strings, std::vector and STL containers, split objects.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -31,6 +33,29 @@ struct BasketData {
     ByteReader reader() const { return ByteReader(data, origin); }
 };
 
+// The bulk fast path of fixed-size numeric interpretations: rows of a basket decoded straight
+// into storage the caller sized for a whole entry range, with no per-basket column.
+class DirectDecoder {
+public:
+    virtual ~DirectDecoder() = default;
+    // Values per entry when entries have a fixed size; 0 for counted arrays.
+    virtual std::size_t fixedValuesPerEntry() const = 0;
+    // Bytes of one value on disk and in the column.
+    virtual std::size_t diskValueSize() const = 0;
+    virtual std::size_t columnValueSize() const = 0;
+    // Values in rows [begin, end) of the basket, from its entry offsets (counted arrays); nullopt
+    // when the offsets are malformed (decodeRows then throws the error decode() would).
+    virtual std::optional<std::size_t> countValues(const BasketData& basket, std::int64_t begin,
+                                                   std::int64_t end) const = 0;
+    // Decodes rows [begin, end) into `values` (room for exactly `num_values` values) and, for
+    // jagged output, writes end - begin offsets (each row's end, plus `value_base`) to
+    // `offsets`. Checks the basket as decode() does and throws the same errors; returns false
+    // without writing values when the rows hold another number of values than `num_values`.
+    virtual bool decodeRows(const BasketData& basket, std::int64_t begin, std::int64_t end,
+                            std::byte* values, std::size_t num_values, std::int64_t* offsets,
+                            std::int64_t value_base) const = 0;
+};
+
 class Interpretation {
 public:
     virtual ~Interpretation() = default;
@@ -42,6 +67,8 @@ public:
     // Appends the basket's entries to `out`. Throws FormatError (with basket.origin) on
     // inconsistent bytes.
     virtual void decode(const BasketData& basket, frame::Column& out) const = 0;
+    // The bulk fast path, for interpretations that offer one.
+    virtual const DirectDecoder* directDecoder() const { return nullptr; }
 };
 
 // What errors name a branch by: its slash-joined path, or its name when it has none (branches

@@ -1,16 +1,22 @@
 // Opening a tree (streaming its record, laying out each branch's baskets, choosing
 // interpretations) and the bulk read: plan the baskets of all requested branches, fetch the
-// on-disk ones with one vectored read, decode each basket as its own task, then concatenate
-// per branch in entry order and trim to the requested range.
+// on-disk ones with one vectored read, decode each basket as its own task: numeric branches
+// straight into a column sized once for the range, others into per-basket columns that are
+// trimmed and concatenated in entry order.
 #include "root/tree/tree.h"
 
 #include <algorithm>
+#include <atomic>
+#include <limits>
+#include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
 #include "common/error.h"
 #include "io/read_range.h"
+#include "root/endian.h"
 #include "root/tree/basket.h"
 #include "root/tree/tree_streamer.h"
 
@@ -81,8 +87,39 @@ struct BasketTask {
     const BasketSlot* slot = nullptr;
     std::int64_t keep_begin = 0;  // rows of the basket to keep
     std::int64_t keep_end = 0;
-    std::size_t buffer = 0;  // index into the readv result (on-disk baskets)
+    std::size_t buffer = 0;  // index into the fetched records (on-disk baskets)
 };
+
+// The data part (fLast - fKeylen) of a basket record, read from its raw header without the
+// full checks of Basket::read: only to size a column, so 0 whenever the header looks odd (the
+// decode then throws or finds the count wrong) and never more than the basket decompresses to,
+// so a corrupt header cannot make the column huge.
+std::size_t wholeBasketDataBytes(std::span<const std::byte> record, std::uint64_t seek) {
+    constexpr std::size_t kKeylenPosition = 14;  // fNbytes, fVersion, fObjlen, fDatime
+    constexpr std::size_t kLastFromKeyEnd = 5;   // fLast, then a 1-byte flag, end the header
+    if (record.size() < kKeylenPosition + 2) return 0;
+    const auto nbytes = loadBigEndian<std::int32_t>(record.data());
+    const auto objlen = loadBigEndian<std::int32_t>(record.data() + 6);
+    const auto keylen = static_cast<std::size_t>(
+        std::max<std::int16_t>(loadBigEndian<std::int16_t>(record.data() + kKeylenPosition), 0));
+    if (static_cast<std::size_t>(nbytes) != record.size() || keylen < kKeylenPosition + 2 ||
+        keylen > record.size() || objlen < 0)
+        return 0;
+    const auto last = loadBigEndian<std::int32_t>(record.data() + keylen - kLastFromKeyEnd);
+    if (last < 0 || static_cast<std::size_t>(last) < keylen ||
+        static_cast<std::size_t>(last) - keylen > static_cast<std::size_t>(objlen))
+        return 0;
+    if (static_cast<std::size_t>(objlen) != record.size() - keylen) {
+        try {
+            const std::uint64_t declared = declaredUncompressedSize(
+                record.subspan(keylen), std::numeric_limits<std::uint64_t>::max(), seek + keylen);
+            if (declared != static_cast<std::uint64_t>(objlen)) return 0;
+        } catch (const Error&) {
+            return 0;
+        }
+    }
+    return static_cast<std::size_t>(last) - keylen;
+}
 
 }  // namespace
 
@@ -247,6 +284,17 @@ frame::Column Tree::readBranch(const TBranch& branch, std::int64_t entry_begin,
 std::vector<frame::Column> Tree::readBranches(std::span<const TBranch* const> branches,
                                               std::int64_t entry_begin,
                                               std::int64_t entry_end) const {
+    std::vector<frame::Column> out = readBranchesImpl(branches, entry_begin, entry_end, true);
+    // Empty after a basket whose entry offsets disagree with its header's data size (only in
+    // odd or corrupt files): the per-basket path then gives the answer or the error.
+    if (out.empty() && !branches.empty())
+        out = readBranchesImpl(branches, entry_begin, entry_end, false);
+    return out;
+}
+
+std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const> branches,
+                                                  std::int64_t entry_begin, std::int64_t entry_end,
+                                                  bool direct) const {
     // Plan: which baskets of which branches, and the on-disk ranges to fetch.
     std::vector<BasketTask> tasks;
     std::vector<io::ReadRange> ranges;
@@ -296,47 +344,181 @@ std::vector<frame::Column> Tree::readBranches(std::span<const TBranch* const> br
         }
     }
 
-    std::vector<std::vector<std::byte>> buffers;
+    // Fetch: one request per coalesced range (as ByteSource::readv would merge them), into
+    // buffers that are not zero-filled and that each basket only views, never copies.
+    std::vector<std::unique_ptr<std::byte[]>> fetched;
+    std::vector<std::span<const std::byte>> records(ranges.size());
     if (!ranges.empty()) {
+        io::ByteSource& source = file_.source();
         try {
-            buffers = file_.source().readv(ranges);
+            const std::uint64_t size = source.size();
+            for (const io::ReadRange& range : ranges) {
+                if (range.length > size || range.offset > size - range.length)
+                    throwAt<IoError>(fmt::format("read past end of file (offset {}, length {}, "
+                                                 "file size {})",
+                                                 range.offset, range.length, size),
+                                     source.url(), {}, range.offset);
+            }
+            const auto reads = io::coalesceRanges(ranges, source.coalesceLimits());
+            fetched.reserve(reads.size());
+            for (const io::CoalescedRead& merged : reads) {
+                auto buffer = std::make_unique_for_overwrite<std::byte[]>(merged.range.length);
+                source.readInto(merged.range,
+                                std::span<std::byte>(buffer.get(), merged.range.length));
+                for (std::size_t index : merged.inputs) {
+                    const io::ReadRange& r = ranges[index];
+                    records[index] = std::span<const std::byte>(
+                        buffer.get() + (r.offset - merged.range.offset), r.length);
+                }
+                fetched.push_back(std::move(buffer));
+            }
         } catch (Error& error) {
             error.at(file_.url(), path_);
             throw;
         }
     }
 
-    // Decode every basket on its own; tasks write only their own part.
+    const auto locate = [&](const BasketTask& task) {
+        const TBranch& branch = *task.info->branch;
+        return BasketLocation{file_.url(), branch.path, task.slot->index, task.slot->seek,
+                              branch.fEntryOffsetLen > 0};
+    };
+    const auto embeddedData = [&](const BasketTask& task) {
+        const EmbeddedBasket& embedded = *task.slot->embedded;
+        BasketData data;
+        data.data = embedded.data;
+        data.entry_offsets = embedded.entry_offsets;
+        data.num_entries = embedded.fNevBuf;
+        data.origin = ByteOrigin{
+            file_.url(),
+            fmt::format("branch {} basket {} (inside the TTree record, payload byte {})",
+                        task.info->branch->path, task.slot->index, embedded.payload_position),
+            record_offset_, true, embedded.fKeylen};
+        return data;
+    };
+    const auto checkEntries = [&](const BasketTask& task, const Basket& basket) {
+        const BasketSlot& slot = *task.slot;
+        if (basket.numEntries() != slot.num_entries)
+            throw branchError(*this, *task.info->branch,
+                              fmt::format("basket {} holds {} entries but fBasketEntry says {}",
+                                          slot.index, basket.numEntries(), slot.num_entries),
+                              slot.seek);
+    };
+
+    // Direct branches: the values of each basket's kept rows, to size each column once.
+    // Fixed-size entries need no bytes; a counted array's whole on-disk basket holds its data
+    // part (fLast - fKeylen in the raw header) of values; only the baskets cut by the range
+    // (and embedded ones) need their entry offsets, so only those are decompressed here.
+    std::vector<const DirectDecoder*> decoders(branches.size(), nullptr);
+    if (direct)
+        for (std::size_t k = 0; k < branches.size(); ++k)
+            decoders[k] = branchInfo(*branches[k]).interpretation->directDecoder();
+    std::vector<std::size_t> task_values(tasks.size(), 0);
+    std::vector<std::optional<Basket>> held(tasks.size());
+    std::vector<std::vector<std::byte>> held_storage(tasks.size());
+    std::vector<std::size_t> counted_tasks;
+    for (std::size_t t = 0; t < tasks.size(); ++t) {
+        const DirectDecoder* decoder = decoders[tasks[t].output];
+        if (decoder == nullptr) continue;
+        if (decoder->fixedValuesPerEntry() > 0)
+            task_values[t] = static_cast<std::size_t>(tasks[t].keep_end - tasks[t].keep_begin) *
+                             decoder->fixedValuesPerEntry();
+        else
+            counted_tasks.push_back(t);
+    }
+    tbb::parallel_for(std::size_t{0}, counted_tasks.size(), [&](std::size_t c) {
+        const std::size_t t = counted_tasks[c];
+        const BasketTask& task = tasks[t];
+        const DirectDecoder& decoder = *decoders[task.output];
+        const BasketSlot& slot = *task.slot;
+        const bool whole = task.keep_begin == 0 && task.keep_end == slot.num_entries;
+        if (!slot.onDisk()) {
+            task_values[t] =
+                decoder.countValues(embeddedData(task), task.keep_begin, task.keep_end).value_or(0);
+            return;
+        }
+        if (whole) {
+            task_values[t] =
+                wholeBasketDataBytes(records[task.buffer], slot.seek) / decoder.diskValueSize();
+            return;
+        }
+        const BasketLocation where = locate(task);
+        held[t] = Basket::readView(records[task.buffer], where, held_storage[t]);
+        checkEntries(task, *held[t]);
+        task_values[t] =
+            decoder.countValues(held[t]->view(), task.keep_begin, task.keep_end).value_or(0);
+    });
+
+    // Where each direct task's rows and values start in its branch's column.
+    std::vector<frame::Column> out;
+    out.reserve(branches.size());
+    for (std::size_t k = 0; k < branches.size(); ++k)
+        out.push_back(branchInfo(*branches[k]).interpretation->makeColumn());
+    std::vector<std::int64_t> row_start(tasks.size(), 0);
+    std::vector<std::int64_t> value_start(tasks.size(), 0);
+    {
+        std::vector<std::int64_t> rows(branches.size(), 0);
+        std::vector<std::int64_t> values(branches.size(), 0);
+        for (std::size_t t = 0; t < tasks.size(); ++t) {
+            const std::size_t k = tasks[t].output;
+            if (decoders[k] == nullptr) continue;
+            row_start[t] = rows[k];
+            value_start[t] = values[k];
+            rows[k] += tasks[t].keep_end - tasks[t].keep_begin;
+            values[k] += static_cast<std::int64_t>(task_values[t]);
+        }
+        for (std::size_t k = 0; k < branches.size(); ++k) {
+            if (decoders[k] == nullptr) continue;
+            frame::Column& column = out[k];
+            column.bytes().resize(static_cast<std::size_t>(values[k]) *
+                                  decoders[k]->columnValueSize());
+            if (column.levels() > 0) {
+                column.offsets(0).resize(static_cast<std::size_t>(rows[k]) + 1);
+                column.offsets(0)[0] = 0;
+            }
+        }
+    }
+
+    // Decode every basket on its own; tasks write only their own part. Direct tasks decompress
+    // into a per-thread scratch buffer (decoders never wait on oneTBB, so no other task runs
+    // on this thread meanwhile) and decode into their slice of the final column.
+    std::atomic<bool> mismatch{false};
     std::vector<frame::Column> parts(tasks.size());
     tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t t) {
         const BasketTask& task = tasks[t];
         const TBranch& branch = *task.info->branch;
         const Interpretation& interpretation = *task.info->interpretation;
         const BasketSlot& slot = *task.slot;
+        thread_local std::vector<std::byte> scratch;
+        if (const DirectDecoder* decoder = decoders[task.output]) {
+            std::optional<Basket> basket;
+            BasketData data;
+            if (held[t]) {
+                data = held[t]->view();
+            } else if (slot.onDisk()) {
+                basket.emplace(Basket::readView(records[task.buffer], locate(task), scratch));
+                checkEntries(task, *basket);
+                data = basket->view();
+            } else {
+                data = embeddedData(task);
+            }
+            frame::Column& column = out[task.output];
+            std::byte* values = column.bytes().data() + static_cast<std::size_t>(value_start[t]) *
+                                                            decoder->columnValueSize();
+            std::int64_t* offsets =
+                column.levels() > 0 ? column.offsets(0).data() + 1 + row_start[t] : nullptr;
+            if (!decoder->decodeRows(data, task.keep_begin, task.keep_end, values, task_values[t],
+                                     offsets, value_start[t]))
+                mismatch.store(true, std::memory_order_relaxed);
+            return;
+        }
         frame::Column part = interpretation.makeColumn();
         if (slot.onDisk()) {
-            BasketLocation where{file_.url(), branch.path, slot.index, slot.seek,
-                                 branch.fEntryOffsetLen > 0};
-            const Basket basket = Basket::read(std::move(buffers[task.buffer]), where);
-            if (basket.numEntries() != slot.num_entries)
-                throw branchError(*this, branch,
-                                  fmt::format("basket {} holds {} entries but fBasketEntry "
-                                              "says {}",
-                                              slot.index, basket.numEntries(), slot.num_entries),
-                                  slot.seek);
+            const Basket basket = Basket::readView(records[task.buffer], locate(task), scratch);
+            checkEntries(task, basket);
             interpretation.decode(basket.view(), part);
         } else {
-            const EmbeddedBasket& embedded = *slot.embedded;
-            BasketData data;
-            data.data = embedded.data;
-            data.entry_offsets = embedded.entry_offsets;
-            data.num_entries = embedded.fNevBuf;
-            data.origin = ByteOrigin{
-                file_.url(),
-                fmt::format("branch {} basket {} (inside the TTree record, payload byte {})",
-                            branch.path, slot.index, embedded.payload_position),
-                record_offset_, true, embedded.fKeylen};
-            interpretation.decode(data, part);
+            interpretation.decode(embeddedData(task), part);
         }
         if (part.length() != slot.num_entries)
             throw branchError(*this, branch,
@@ -347,15 +529,13 @@ std::vector<frame::Column> Tree::readBranches(std::span<const TBranch* const> br
             part = sliceRows(part, task.keep_begin, task.keep_end);
         parts[t] = std::move(part);
     });
+    if (mismatch.load()) return {};
 
-    // Concatenate per branch, in entry order (the task order).
-    std::vector<frame::Column> out;
-    out.reserve(branches.size());
-    for (std::size_t k = 0; k < branches.size(); ++k)
-        out.push_back(branchInfo(*branches[k]).interpretation->makeColumn());
+    // Concatenate the other branches, in entry order (the task order).
     std::vector<bool> started(branches.size(), false);
     for (std::size_t t = 0; t < tasks.size(); ++t) {
         const std::size_t k = tasks[t].output;
+        if (decoders[k] != nullptr) continue;
         if (!started[k]) {
             out[k] = std::move(parts[t]);
             started[k] = true;

@@ -98,6 +98,11 @@ private:
     Tree(const RootFile& file, std::string path, std::shared_ptr<TTree> model);
     void addBranch(const TBranch& branch);
     BranchInfo describeBranch(const TBranch& branch, const InterpretationContext& context) const;
+    // readBranches; `direct` lets numeric branches decode straight into their final column
+    // (false: every basket decodes into its own column, concatenated afterwards).
+    std::vector<frame::Column> readBranchesImpl(std::span<const TBranch* const> branches,
+                                                std::int64_t entry_begin, std::int64_t entry_end,
+                                                bool direct) const;
 
     const RootFile& file_;
     std::string path_;
