@@ -159,8 +159,7 @@ int runCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     generate->add_option("-n,--events", generate_options.events, "Number of events")
         ->check(CLI::PositiveNumber);
     generate->add_option("--seed", generate_options.seed, "Random seed (default 1)");
-    generate->add_option("-o,--output", generate_options.output, "ROOT file to write")
-        ->required();
+    generate->add_option("-o,--output", generate_options.output, "ROOT file to write")->required();
     generate->add_option("--compression", generate_options.compression,
                          "zstd[:1-9] (default zstd:5), lz4, lzma, zlib, none or a ROOT setting");
     generate->add_flag("--process-branch", generate_options.process_branch,
@@ -204,8 +203,9 @@ int runCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
         std::string message = e.what();
         // CLI11 reports a misspelt command as a missing one; name what was typed instead.
         if (const auto extra = app.remaining(); app.get_subcommands().empty() && !extra.empty())
-            message = fmt::format("unknown command '{}' (commands: ls, show, dump, stats, copy, generate, reduce)",
-                                  extra.front());
+            message = fmt::format(
+                "unknown command '{}' (commands: ls, show, dump, stats, copy, generate, reduce)",
+                extra.front());
         return reportError(err, "usage error", message + " (see hepflow --help)", kExitUsage);
     }
 

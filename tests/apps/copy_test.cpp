@@ -20,6 +20,7 @@
 #include "harness.h"
 #include "root/root_file.h"
 #include "root/tree/tree.h"
+#include "run_cli.h"
 #include "support/test_support.h"
 
 namespace hepflow {
@@ -28,23 +29,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct CliResult {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
-
-CliResult runHepflow(std::vector<std::string> args) {
-    args.insert(args.begin(), "hepflow");
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    std::ostringstream out, err;
-    CliResult result;
-    result.status = cli::runCli(static_cast<int>(argv.size()), argv.data(), out, err);
-    result.out = out.str();
-    result.err = err.str();
-    return result;
-}
+using testing::CliResult;
+using testing::runHepflow;
 
 std::string readAll(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

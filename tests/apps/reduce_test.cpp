@@ -17,6 +17,7 @@
 #include "harness.h"
 #include "root/root_file.h"
 #include "root/tree/tree.h"
+#include "run_cli.h"
 
 namespace hepflow {
 namespace {
@@ -26,22 +27,8 @@ using nlohmann::json;
 
 const std::string kExamples = HEPFLOW_EXAMPLES_DIR;
 
-struct CliResult {
-    int status = -1;
-    std::string out, err;
-};
-
-CliResult runHepflow(std::vector<std::string> args) {
-    args.insert(args.begin(), "hepflow");
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    std::ostringstream out, err;
-    CliResult result;
-    result.status = cli::runCli(static_cast<int>(argv.size()), argv.data(), out, err);
-    result.out = out.str();
-    result.err = err.str();
-    return result;
-}
+using testing::CliResult;
+using testing::runHepflow;
 
 std::vector<char> bytesOf(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
