@@ -270,6 +270,41 @@ void computeLifetimes(const std::vector<BoundStep>& steps, const std::vector<Bou
     }
 }
 
+// Orders the steps lazily, as RDataFrame evaluates its defines: filters keep their order,
+// and an object selection or define runs just before the first step that reads what it makes,
+// or after the last filter when only actions and outputs read it. A define then sees only the
+// events that reach its first reader (values per event do not depend on which other events
+// are in the batch, so results are those of the declared order), and a cheap cut declared
+// last (a trigger bit) no longer pays for the objects and pairs of every event.
+std::vector<BoundStep> scheduleLazily(std::vector<BoundStep> steps) {
+    std::unordered_map<std::string, std::size_t> producer;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        const auto& step = steps[i];
+        if (step.kind == BoundStep::Kind::Define) producer.emplace(step.name, i);
+        if (step.kind != BoundStep::Kind::Objects) continue;
+        for (const auto& name : step.field_columns) producer.emplace(name, i);
+        producer.emplace(step.counter, i);
+    }
+    std::vector<bool> scheduled(steps.size(), false);
+    std::vector<std::size_t> order;
+    // Steps only read columns made above them, so the recursion ends; its depth is bounded by
+    // the number of steps.
+    const auto schedule = [&](auto&& self, std::size_t i) -> void {
+        if (scheduled[i]) return;
+        scheduled[i] = true;
+        for (const auto& input : steps[i].computation.inputs())
+            if (const auto it = producer.find(input); it != producer.end()) self(self, it->second);
+        order.push_back(i);
+    };
+    for (std::size_t i = 0; i < steps.size(); ++i)
+        if (steps[i].kind == BoundStep::Kind::Filter) schedule(schedule, i);
+    for (std::size_t i = 0; i < steps.size(); ++i) schedule(schedule, i);
+    std::vector<BoundStep> ordered;
+    ordered.reserve(steps.size());
+    for (const std::size_t i : order) ordered.push_back(std::move(steps[i]));
+    return ordered;
+}
+
 void dropColumns(ColumnBatch& batch, const std::vector<std::string>& names) {
     if (names.empty()) return;
     std::erase_if(batch.columns, [&](const auto& column) {
@@ -525,6 +560,7 @@ void Analysis::check() {
 
     for (const auto& column : dataset_.columns())
         if (needed.count(column.name) != 0) plan->read_columns.push_back(column.name);
+    plan->steps = scheduleLazily(std::move(plan->steps));
     computeLifetimes(plan->steps, plan->actions, plan->outputs, plan->dead_after, plan->moved);
     plan_ = std::move(plan);
 }

@@ -52,7 +52,11 @@ Val Compiler::loadColumn(const std::string& name) {
                             *frame.text, name, column->length(), frame.batch->num_entries));
         if (expected.levels == 1) {
             const auto& offsets = column->offsets(0);
-            for (std::size_t i = 1; i < offsets.size(); ++i)
+            // One branch-free pass (it runs for every loaded column of every batch); the
+            // entry is looked for only when something is wrong.
+            bool bad = offsets.empty() || offsets.front() < 0;
+            for (std::size_t i = 1; i < offsets.size(); ++i) bad |= offsets[i] < offsets[i - 1];
+            for (std::size_t i = 1; bad && i < offsets.size(); ++i)
                 if (offsets[i] < offsets[i - 1] || offsets.front() < 0)
                     throw UsageError(
                         fmt::format("expression '{}': column '{}' has decreasing "

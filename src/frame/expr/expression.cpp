@@ -39,6 +39,20 @@ Column normalized(const Column& column) {
     return out;
 }
 
+// The same for a result the program owns: already normalized columns (nearly all) are moved,
+// not copied.
+Column normalizedOwned(Column column) {
+    if (column.dtype() == DType::Struct) {
+        for (auto& [name, member] : column.members()) member = normalizedOwned(std::move(member));
+        return column;
+    }
+    if (column.levels() == 0 ||
+        (column.offsets(0).front() == 0 &&
+         static_cast<std::size_t>(column.offsets(0).back()) == column.numValues()))
+        return column;
+    return normalized(column);
+}
+
 // A result built in a recycled buffer may have far more capacity than values; the caller may
 // keep it for long, so it gets an exact copy and the large buffer stays with the spares.
 template <class V>
@@ -109,12 +123,10 @@ Column CompiledExpression::evaluate(const ColumnBatch& batch) const {
     frame.dying = nullptr;
     auto& result = frame.registers[static_cast<std::size_t>(program_->result_register)];
     Column out;
-    if (result.borrowed != nullptr || program_->type.shape == ResultShape::Collection)
-        out = normalized(result.column());
-    else if (result.owned.levels() > 0 && result.owned.offsets(0).front() != 0)
-        out = normalized(result.owned);
+    if (result.borrowed != nullptr)
+        out = normalized(*result.borrowed);
     else
-        out = std::move(result.owned);
+        out = normalizedOwned(std::move(result.owned));
     compact(out, frame);
     // Whatever is left (registers of an exception-free run are released) goes back to the
     // thread's spares.

@@ -7,18 +7,10 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "frame/kernels/jagged_kernels.h"
 
 namespace hepflow::frame::engine::detail {
 namespace {
-
-using Range = std::pair<std::int64_t, std::int64_t>;  // [begin, end)
-
-void addRange(std::vector<Range>& ranges, std::int64_t begin, std::int64_t end) {
-    if (!ranges.empty() && ranges.back().second == begin)
-        ranges.back().second = end;
-    else
-        ranges.emplace_back(begin, end);
-}
 
 template <class F>
 void dispatchNumeric(const Column& column, F&& visit) {
@@ -45,46 +37,32 @@ void dispatchNumeric(const Column& column, F&& visit) {
 Column keepRows(const Column& column, std::span<const std::uint8_t> keep, std::int64_t num_rows) {
     HEPFLOW_ASSERT(static_cast<std::int64_t>(keep.size()) == num_rows,
                    "keep mask and rows differ in length");
-    const bool is_string = column.dtype() == DType::String;
-    Column out(column.dtype(), is_string ? column.levels() - 1 : column.levels());
-    std::int64_t kept = 0;
-    for (const auto flag : keep) kept += flag != 0 ? 1 : 0;
     if (column.dtype() == DType::Struct) {
+        Column out(DType::Struct);
+        std::int64_t kept = 0;
+        for (const auto flag : keep) kept += flag != 0 ? 1 : 0;
         for (const auto& [name, member] : column.members())
             out.members().emplace_back(name, keepRows(member, keep, num_rows));
         out.setStructLength(kept);
         return out;
     }
-
-    std::vector<Range> ranges;
-    if (column.levels() == 0) {
-        const std::int64_t per_row =
-            num_rows == 0 ? 0 : static_cast<std::int64_t>(column.numValues()) / num_rows;
-        for (std::int64_t row = 0; row < num_rows; ++row)
-            if (keep[row] != 0) addRange(ranges, row * per_row, (row + 1) * per_row);
-    } else {
-        for (std::int64_t row = 0; row < num_rows; ++row)
-            if (keep[row] != 0) addRange(ranges, row, row + 1);
-    }
-    for (std::size_t level = 0; level < column.levels(); ++level) {
-        const Offsets& offsets = column.offsets(level);
-        Offsets& kept_offsets = out.offsets(level);
-        std::vector<Range> inner;
-        for (const auto& [begin, end] : ranges) {
-            for (std::int64_t i = begin; i < end; ++i)
-                kept_offsets.push_back(kept_offsets.back() + offsets[i + 1] - offsets[i]);
-            addRange(inner, offsets[begin], offsets[end]);
-        }
-        ranges = std::move(inner);
-    }
-    const std::size_t size = dtypeSize(column.dtype());
+    const std::int64_t per_row = column.levels() != 0 || num_rows == 0
+                                     ? 1
+                                     : static_cast<std::int64_t>(column.numValues()) / num_rows;
+    if (per_row == 1) return kernels::filterRows(column, keep);
+    // A flat column with several values per row (a fixed-size array branch, x[3]).
+    const std::size_t row_bytes = static_cast<std::size_t>(per_row) * dtypeSize(column.dtype());
+    Column out(column.dtype());
     auto& bytes = out.bytes();
-    for (const auto& [begin, end] : ranges) {
-        const auto n = bytes.size();
-        bytes.resize(n + static_cast<std::size_t>(end - begin) * size);
-        if (end > begin)
-            std::memcpy(bytes.data() + n, column.bytes().data() + begin * size,
-                        static_cast<std::size_t>(end - begin) * size);
+    std::size_t kept = 0;
+    for (const auto flag : keep) kept += flag != 0 ? 1 : 0;
+    bytes.resize(kept * row_bytes);
+    std::byte* dst = bytes.data();
+    for (std::int64_t row = 0; row < num_rows; ++row) {
+        if (keep[static_cast<std::size_t>(row)] == 0) continue;
+        std::memcpy(dst, column.bytes().data() + static_cast<std::size_t>(row) * row_bytes,
+                    row_bytes);
+        dst += row_bytes;
     }
     return out;
 }

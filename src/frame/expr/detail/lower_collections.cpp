@@ -1,5 +1,7 @@
 // Lowering of collections: base collections from the schema, masked and concatenated ones, their
 // fields (loaded or masked only when used), counts, and a collection as an expression's result.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "frame/expr/detail/lowering.h"
@@ -153,8 +155,16 @@ Val Compiler::collectionResult(const CollPtr& coll) {
     const int out_reg = out.reg;
     emit(inputs, {out_reg}, [inputs, names, out_reg](Frame& frame) {
         Column out(DType::Struct);
-        for (std::size_t i = 0; i < names.size(); ++i)
-            out.members().emplace_back(names[i], frame.in(inputs[i]));
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            // A field read by nothing after this (the usual masked field) is moved in; one
+            // shared with later instructions or borrowed from the batch is copied.
+            const int reg = inputs[i];
+            const bool once = std::count(inputs.begin(), inputs.end(), reg) == 1;
+            if (once && frame.isDying(reg))
+                out.members().emplace_back(names[i], std::move(frame.owned(reg)));
+            else
+                out.members().emplace_back(names[i], frame.in(reg));
+        }
         out.setStructLength(frame.batch->num_entries);
         frame.set(out_reg, std::move(out));
     });

@@ -1,0 +1,85 @@
+// The engine's row filter (detail::keepRows) on every column shape a batch holds: flat
+// numbers, fixed-size arrays (several values per row), jagged columns whose offsets do not
+// start at 0, strings and collections (structs), against the rows picked by hand.
+#include "frame/engine/detail/rows.h"
+
+#include <gtest/gtest.h>
+
+#include "sample.h"
+
+namespace hepflow {
+namespace {
+
+using enginetest::flatColumn;
+using enginetest::jaggedColumn;
+using frame::Column;
+using frame::ColumnBatch;
+using frame::DType;
+using frame::engine::detail::keepRows;
+
+const std::vector<std::uint8_t> kKeep = {1, 0, 0, 1, 1, 0};
+
+TEST(KeepRows, FlatValues) {
+    const Column kept = keepRows(flatColumn<double>({1, 2, 3, 4, 5, 6}), kKeep, 6);
+    EXPECT_EQ(kept.levels(), 0u);
+    const auto values = kept.values<double>();
+    EXPECT_EQ(std::vector<double>(values.begin(), values.end()), (std::vector<double>{1, 4, 5}));
+}
+
+TEST(KeepRows, FixedSizeArraysKeepEveryValueOfARow) {
+    // Three values per row (a branch x[3]).
+    std::vector<std::int16_t> values;
+    for (std::int16_t i = 0; i < 18; ++i) values.push_back(i);
+    const Column kept = keepRows(flatColumn(values), kKeep, 6);
+    const auto got = kept.values<std::int16_t>();
+    EXPECT_EQ(std::vector<std::int16_t>(got.begin(), got.end()),
+              (std::vector<std::int16_t>{0, 1, 2, 9, 10, 11, 12, 13, 14}));
+}
+
+TEST(KeepRows, JaggedOffsetsNeedNotStartAtZero) {
+    Column column = jaggedColumn<float>({{9}, {1, 2}, {}, {3}, {4, 5, 6}, {7}, {8}});
+    // Drop the first row by moving the offsets: rows now start at value 1.
+    auto& offsets = column.offsets(0);
+    offsets.erase(offsets.begin());
+    const Column kept = keepRows(column, kKeep, 6);
+    EXPECT_EQ(kept.offsets(0), (frame::Offsets{0, 2, 5, 6}));  // rows {1, 2}, {4, 5, 6}, {7}
+    const auto got = kept.values<float>();
+    EXPECT_EQ(std::vector<float>(got.begin(), got.end()), (std::vector<float>{1, 2, 4, 5, 6, 7}));
+}
+
+TEST(KeepRows, StringsAndCollections) {
+    Column names(DType::String);
+    for (const char* text : {"a", "bb", "", "ccc", "d", "ee"}) names.appendString(text);
+    const Column kept_names = keepRows(names, kKeep, 6);
+    ASSERT_EQ(kept_names.numStrings(), 3u);
+    EXPECT_EQ(kept_names.stringAt(0), "a");
+    EXPECT_EQ(kept_names.stringAt(1), "ccc");
+    EXPECT_EQ(kept_names.stringAt(2), "d");
+
+    Column collection(DType::Struct);
+    collection.members().emplace_back("pt", jaggedColumn<float>({{1}, {2}, {3}, {4, 5}, {}, {6}}));
+    collection.members().emplace_back("index",
+                                      jaggedColumn<std::int64_t>({{0}, {0}, {0}, {0, 1}, {}, {0}}));
+    collection.setStructLength(6);
+    const Column kept = keepRows(collection, kKeep, 6);
+    EXPECT_EQ(kept.length(), 3);
+    ASSERT_EQ(kept.members().size(), 2u);
+    EXPECT_EQ(kept.members()[0].second.offsets(0), (frame::Offsets{0, 1, 3, 3}));
+    const auto pt = kept.members()[0].second.values<float>();
+    EXPECT_EQ(std::vector<float>(pt.begin(), pt.end()), (std::vector<float>{1, 4, 5}));
+}
+
+TEST(KeepRows, BatchKeepsAlignedRows) {
+    ColumnBatch batch;
+    batch.num_entries = 6;
+    batch.columns.emplace_back("x", flatColumn<std::int32_t>({0, 1, 2, 3, 4, 5}));
+    batch.columns.emplace_back("y", jaggedColumn<double>({{0}, {1}, {2, 2}, {3, 3}, {4}, {}}));
+    keepRows(batch, kKeep);
+    EXPECT_EQ(batch.num_entries, 3);
+    const auto x = batch.find("x")->values<std::int32_t>();
+    EXPECT_EQ(std::vector<std::int32_t>(x.begin(), x.end()), (std::vector<std::int32_t>{0, 3, 4}));
+    EXPECT_EQ(batch.find("y")->offsets(0), (frame::Offsets{0, 1, 3, 4}));
+}
+
+}  // namespace
+}  // namespace hepflow
