@@ -1,7 +1,11 @@
 // The engine's row filter (detail::keepRows) on every column shape a batch holds: flat
 // numbers, fixed-size arrays (several values per row), jagged columns whose offsets do not
-// start at 0, strings and collections (structs), against the rows picked by hand.
+// start at 0, strings and collections (structs), against the rows picked by hand; and the
+// deferred filtering of a unit's columns (DeferredRows).
 #include "frame/engine/detail/rows.h"
+
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -69,16 +73,46 @@ TEST(KeepRows, StringsAndCollections) {
     EXPECT_EQ(std::vector<float>(pt.begin(), pt.end()), (std::vector<float>{1, 4, 5}));
 }
 
-TEST(KeepRows, BatchKeepsAlignedRows) {
+// Two filters with a computed column between them: read columns are filtered once, when
+// required, by both filters; computed ones at each filter; all end up with the same rows.
+TEST(DeferredRows, ColumnsReadLateGetEveryFilter) {
     ColumnBatch batch;
     batch.num_entries = 6;
     batch.columns.emplace_back("x", flatColumn<std::int32_t>({0, 1, 2, 3, 4, 5}));
     batch.columns.emplace_back("y", jaggedColumn<double>({{0}, {1}, {2, 2}, {3, 3}, {4}, {}}));
-    keepRows(batch, kKeep);
+    batch.columns.emplace_back("z", flatColumn<float>({10, 11, 12, 13, 14, 15}));
+    frame::engine::detail::DeferredRows rows(batch);
+    rows.filter(std::vector<std::uint8_t>{1, 0, 1, 1, 1, 0});  // rows 0, 2, 3, 4
+    EXPECT_EQ(batch.num_entries, 4);
+    EXPECT_EQ(batch.find("x")->length(), 6);  // not copied yet
+    const std::vector<std::string> x = {"x"};
+    rows.require(x);
+    auto values = batch.find("x")->values<std::int32_t>();
+    EXPECT_EQ(std::vector<std::int32_t>(values.begin(), values.end()),
+              (std::vector<std::int32_t>{0, 2, 3, 4}));
+    batch.columns.emplace_back("w", flatColumn<std::int64_t>({100, 102, 103, 104}));
+    rows.filter(std::vector<std::uint8_t>{0, 1, 0, 1});  // rows 2 and 4 of the unit
+    EXPECT_EQ(batch.num_entries, 2);
+    rows.requireAll();
+    values = batch.find("x")->values<std::int32_t>();
+    EXPECT_EQ(std::vector<std::int32_t>(values.begin(), values.end()),
+              (std::vector<std::int32_t>{2, 4}));
+    EXPECT_EQ(batch.find("y")->offsets(0), (frame::Offsets{0, 2, 3}));
+    const auto z = batch.find("z")->values<float>();
+    EXPECT_EQ(std::vector<float>(z.begin(), z.end()), (std::vector<float>{12, 14}));
+    const auto w = batch.find("w")->values<std::int64_t>();
+    EXPECT_EQ(std::vector<std::int64_t>(w.begin(), w.end()), (std::vector<std::int64_t>{102, 104}));
+}
+
+TEST(DeferredRows, NothingFilteredLeavesColumnsAlone) {
+    ColumnBatch batch;
+    batch.num_entries = 3;
+    batch.columns.emplace_back("x", flatColumn<std::int32_t>({7, 8, 9}));
+    frame::engine::detail::DeferredRows rows(batch);
+    rows.filter(std::vector<std::uint8_t>{1, 1, 1});
+    rows.requireAll();
     EXPECT_EQ(batch.num_entries, 3);
-    const auto x = batch.find("x")->values<std::int32_t>();
-    EXPECT_EQ(std::vector<std::int32_t>(x.begin(), x.end()), (std::vector<std::int32_t>{0, 3, 4}));
-    EXPECT_EQ(batch.find("y")->offsets(0), (frame::Offsets{0, 1, 3, 4}));
+    EXPECT_EQ(batch.find("x")->length(), 3);
 }
 
 }  // namespace

@@ -62,6 +62,37 @@ TEST(FilterRows, LargeFlatColumnMatchesAScalarLoop) {
     EXPECT_EQ(flatValues<double>(filterRows(flat<double>(values), keep)), expected);
 }
 
+// A selection keeping few rows (a gather of the kept rows) and one keeping most (compaction),
+// on flat and jagged columns, one RowSelection serving both columns, against scalar loops.
+TEST(FilterRows, SparseAndDenseSelectionsMatchAScalarLoop) {
+    for (const std::size_t percent : {3u, 20u, 90u}) {
+        const std::size_t rows = 5003;
+        std::vector<std::uint8_t> keep(rows);
+        std::vector<float> flat_values(rows);
+        std::vector<std::vector<std::int16_t>> lists(rows);
+        std::vector<float> expected_flat;
+        std::vector<std::vector<std::int16_t>> expected_lists;
+        for (std::size_t i = 0; i < rows; ++i) {
+            keep[i] = (i * 7919 % 100) < percent ? 1 : 0;
+            flat_values[i] = static_cast<float>(i) * 0.25f;
+            for (std::size_t k = 0; k < i % 7; ++k) lists[i].push_back(static_cast<short>(i + k));
+            if (keep[i] == 0) continue;
+            expected_flat.push_back(flat_values[i]);
+            expected_lists.push_back(lists[i]);
+        }
+        const RowSelection selection = selectRows(keep);
+        EXPECT_EQ(selection.rows.size(), expected_flat.size()) << percent;
+        EXPECT_EQ(flatValues<float>(filterRows(flat<float>(flat_values), selection)), expected_flat)
+            << percent;
+        // A first row sliced away: the offsets start past 0.
+        std::vector<std::vector<std::int16_t>> with_first = {{-1, -2}};
+        with_first.insert(with_first.end(), lists.begin(), lists.end());
+        const Column out = filterRows(sliced(jagged<std::int16_t>(with_first)), selection);
+        EXPECT_EQ(out.offsets(0).front(), 0);
+        EXPECT_EQ(nested<std::int16_t>(out), expected_lists) << percent;
+    }
+}
+
 TEST(FilterRows, JaggedWithEmptyEventsAndSlicedOffsets) {
     // The first event (99) is sliced away: offsets start at 1.
     const Column column =

@@ -679,8 +679,10 @@ RunResult Analysis::run(const RunOptions& options) {
         out->bytes_read = unit.compressed_bytes;
         out->events = batch.num_entries;
         const auto evaluate_start = Clock::now();
+        detail::DeferredRows rows(batch);
         for (std::size_t s = 0; s < plan.steps.size(); ++s) {
             const auto& step = plan.steps[s];
+            rows.require(step.computation.inputs());
             Column column = step.computation.evaluate(batch);
             // Before a filter copies the surviving rows; again below for unused new columns.
             dropColumns(batch, plan.dead_after[s]);
@@ -691,13 +693,14 @@ RunResult Analysis::run(const RunOptions& options) {
                     break;
                 case BoundStep::Kind::Filter: {
                     const auto keep = detail::truthValues(column);
-                    detail::keepRows(batch, keep);
+                    rows.filter(keep);
                     out->passed.push_back(batch.num_entries);
                     break;
                 }
             }
             if (step.kind != BoundStep::Kind::Filter) dropColumns(batch, plan.dead_after[s]);
         }
+        rows.requireAll();  // what is left is read by actions and outputs
         out->actions.resize(plan.actions.size());
         for (std::size_t i = 0; i < plan.actions.size(); ++i) {
             out->actions[i].histogram = plan.actions[i].empty_histogram;
@@ -705,11 +708,12 @@ RunResult Analysis::run(const RunOptions& options) {
         }
         for (std::size_t o = 0; o < plan.outputs.size(); ++o) {
             const auto& output = plan.outputs[o];
-            std::vector<std::uint8_t> keep;
+            kernels::RowSelection selection;
             std::int64_t kept = batch.num_entries;
             if (output.filter) {
-                keep = detail::truthValues(output.filter->evaluate(batch));
-                kept = std::count_if(keep.begin(), keep.end(), [](auto flag) { return flag != 0; });
+                selection =
+                    kernels::selectRows(detail::truthValues(output.filter->evaluate(batch)));
+                kept = static_cast<std::int64_t>(selection.rows.size());
             }
             const bool subset = kept != batch.num_entries;
             ColumnBatch selected;
@@ -724,7 +728,7 @@ RunResult Analysis::run(const RunOptions& options) {
                 // Copies only the rows an output keeps; its last reader takes a whole column.
                 if (subset)
                     selected.columns.emplace_back(
-                        name, detail::keepRows(found->second, keep, batch.num_entries));
+                        name, detail::keepRows(found->second, selection, batch.num_entries));
                 else if (plan.moved[o][c])
                     selected.columns.emplace_back(name, std::move(found->second));
                 else

@@ -54,12 +54,6 @@ std::size_t compact(const U* in, const std::uint8_t* keep, std::size_t n, U* out
     return j;
 }
 
-std::size_t countTrue(const std::uint8_t* keep, std::size_t n) {
-    std::size_t count = 0;
-    for (std::size_t i = 0; i < n; ++i) count += keep[i] != 0;
-    return count;
-}
-
 // Copies [begin, end) to `out` and returns the end of the copy. Ranges here are a few values,
 // for which a library memcpy call (or an exact loop's length branches) costs more than the
 // copy: whole blocks of kCopyBlock values are moved, so up to kCopyBlock - 1 values past `end`
@@ -148,81 +142,98 @@ Column takeRows(const Column& jagged, std::vector<std::int64_t> rows) {
     return out;
 }
 
-// filterRows of a one-level numeric jagged column: the kept rows' numbers and new offsets in
-// one branch-free pass over all rows, then one small copy per kept row. A filter that keeps a
-// few percent of the events (a trigger bit) then costs about a load per row, not a range
-// record and a library call per kept row.
-void filterJaggedRows(const Column& column, const std::uint8_t* keep, std::size_t rows,
-                      std::size_t kept, Column& out) {
+// filterRows of a one-level numeric jagged column: one pass over the kept rows writing the new
+// offsets and copying each row's few numbers (copySmall: no library call per row).
+void filterJaggedRows(const Column& column, std::span<const std::int64_t> rows, Column& out) {
     const Offsets& offsets = levelOffsets(column, 0);
     Offsets& out_offsets = out.offsets(0);
-    out_offsets.resize(kept + 2);  // room for the candidate written past the last kept row
-    std::vector<std::int64_t>& kept_rows = scratchInt64(rows + 1);
-    std::size_t j = 0;
-    for (std::size_t row = 0; row < rows; ++row) {
-        kept_rows[j] = static_cast<std::int64_t>(row);
-        out_offsets[j + 1] = out_offsets[j] + (offsets[row + 1] - offsets[row]);
-        j += keep[row] != 0;
+    out_offsets.resize(rows.size() + 1);
+    std::int64_t total = 0;
+    for (std::size_t k = 0; k < rows.size(); ++k) {
+        const auto row = static_cast<std::size_t>(rows[k]);
+        total += offsets[row + 1] - offsets[row];
+        out_offsets[k + 1] = total;
     }
-    out_offsets.resize(kept + 1);
-    const auto total = static_cast<std::size_t>(out_offsets.back());
     const std::size_t size = dtypeSize(column.dtype());
-    out.bytes().resize((total + kCopyBlock) * size);  // room for copySmall's block overrun
+    out.bytes().resize((static_cast<std::size_t>(total) + kCopyBlock) * size);  // copySmall room
     dispatchWidth(size, [&]<class U>(Tag<U>) {
         const U* in = reinterpret_cast<const U*>(column.bytes().data());
         const U* limit = in + column.numValues();
         U* dst = reinterpret_cast<U*>(out.bytes().data());
-        for (std::size_t k = 0; k < kept; ++k) {
-            const auto row = static_cast<std::size_t>(kept_rows[k]);
+        for (const std::int64_t row : rows)
             dst = copySmall(in + offsets[row], in + offsets[row + 1], limit, dst);
+    });
+    out.bytes().resize(static_cast<std::size_t>(total) * size);
+}
+
+// filterRows of a flat column: a gather of the kept rows when they are few, else a branch-free
+// compaction over all rows.
+void filterFlatRows(const Column& column, const RowSelection& selection, Column& out) {
+    const std::size_t size = dtypeSize(column.dtype());
+    const std::size_t kept = selection.rows.size();
+    if (kept == selection.keep.size()) {
+        out.bytes() = column.bytes();
+        return;
+    }
+    out.bytes().resize((kept + 1) * size);
+    dispatchWidth(size, [&]<class U>(Tag<U>) {
+        const U* in = reinterpret_cast<const U*>(column.bytes().data());
+        U* dst = reinterpret_cast<U*>(out.bytes().data());
+        if (kept * 4 < selection.keep.size()) {
+            for (std::size_t k = 0; k < kept; ++k) dst[k] = in[selection.rows[k]];
+        } else {
+            compact(in, selection.keep.data(), selection.keep.size(), dst);
         }
     });
-    out.bytes().resize(total * size);
+    out.bytes().resize(kept * size);
 }
 
 }  // namespace
 
+RowSelection selectRows(std::span<const std::uint8_t> keep) {
+    RowSelection selection;
+    selection.keep.assign(keep.begin(), keep.end());
+    selection.rows.resize(keep.size() + 1);
+    std::size_t j = 0;
+    for (std::size_t row = 0; row < keep.size(); ++row) {  // branch-free: rows[j] is a candidate
+        selection.rows[j] = static_cast<std::int64_t>(row);
+        j += keep[row] != 0;
+    }
+    selection.rows.resize(j);
+    return selection;
+}
+
 Column filterRows(const Column& column, std::span<const std::uint8_t> keep) {
+    return filterRows(column, selectRows(keep));
+}
+
+Column filterRows(const Column& column, const RowSelection& selection) {
     const std::int64_t length = column.length();
-    if (static_cast<std::int64_t>(keep.size()) != length)
+    if (static_cast<std::int64_t>(selection.keep.size()) != length)
         throw UsageError(fmt::format("filterRows: selection has {} entries but the column has {}",
-                                     keep.size(), length));
-    const std::size_t kept = countTrue(keep.data(), keep.size());
+                                     selection.keep.size(), length));
     if (column.dtype() == DType::Struct)
-        return mapMembers(column, static_cast<std::int64_t>(kept),
-                          [&](const Column& member) { return filterRows(member, keep); });
+        return mapMembers(column, static_cast<std::int64_t>(selection.rows.size()),
+                          [&](const Column& member) { return filterRows(member, selection); });
 
     Column out = makeColumn(column.dtype(), column.levels());
     if (column.levels() == 0) {
-        const std::size_t size = dtypeSize(column.dtype());
-        if (kept == keep.size()) {
-            out.bytes() = column.bytes();
-        } else {
-            out.bytes().resize((kept + 1) * size);
-            dispatchWidth(size, [&]<class U>(Tag<U>) {
-                compact(reinterpret_cast<const U*>(column.bytes().data()), keep.data(), keep.size(),
-                        reinterpret_cast<U*>(out.bytes().data()));
-            });
-            out.bytes().resize(kept * size);
-        }
+        filterFlatRows(column, selection, out);
     } else if (column.levels() == 1 && column.dtype() != DType::String) {
-        filterJaggedRows(column, keep.data(), keep.size(), kept, out);
+        filterJaggedRows(column, selection.rows, out);
     } else {
         std::vector<SourceRange> ranges;
-        for (std::size_t row = 0; row < keep.size();) {
-            if (keep[row] == 0) {
-                ++row;
-                continue;
-            }
-            const std::size_t begin = row;
-            while (row < keep.size() && keep[row] != 0) ++row;
-            ranges.push_back({0, static_cast<std::int64_t>(begin), static_cast<std::int64_t>(row)});
+        for (const std::int64_t row : selection.rows) {
+            if (!ranges.empty() && ranges.back().end == row)
+                ++ranges.back().end;
+            else
+                ranges.push_back({0, row, row + 1});
         }
         const Column* sources[] = {&column};
         copyRanges(sources, 0, std::move(ranges), out, 0);
     }
     for (const auto& [name, member] : column.members())
-        out.members().emplace_back(name, filterRows(member, keep));
+        out.members().emplace_back(name, filterRows(member, selection));
     return out;
 }
 

@@ -18,6 +18,15 @@ namespace hepflow::frame::kernels {
 // column are filtered with it.
 Column filterRows(const Column& column, std::span<const std::uint8_t> keep);
 
+// A row filter worked out once for all the columns of a batch: the mask and the numbers of the
+// rows it keeps, so that filtering a column costs about its kept rows, not all of them.
+struct RowSelection {
+    std::vector<std::uint8_t> keep;
+    std::vector<std::int64_t> rows;  // where keep != 0, increasing
+};
+RowSelection selectRows(std::span<const std::uint8_t> keep);
+Column filterRows(const Column& column, const RowSelection& selection);
+
 // Objects of `jagged` where `mask` (a jagged Bool column with the same counts) is true. Lists of
 // strings and doubly jagged columns keep whole objects; a Struct masks every member.
 Column maskObjects(const Column& jagged, const Column& mask);

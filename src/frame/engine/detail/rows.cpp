@@ -1,13 +1,13 @@
 // Row filtering and value conversion over columns of any shape.
 #include "frame/engine/detail/rows.h"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "common/error.h"
-#include "frame/kernels/jagged_kernels.h"
 
 namespace hepflow::frame::engine::detail {
 namespace {
@@ -34,32 +34,28 @@ void dispatchNumeric(const Column& column, F&& visit) {
 
 }  // namespace
 
-Column keepRows(const Column& column, std::span<const std::uint8_t> keep, std::int64_t num_rows) {
-    HEPFLOW_ASSERT(static_cast<std::int64_t>(keep.size()) == num_rows,
+Column keepRows(const Column& column, const kernels::RowSelection& selection,
+                std::int64_t num_rows) {
+    HEPFLOW_ASSERT(static_cast<std::int64_t>(selection.keep.size()) == num_rows,
                    "keep mask and rows differ in length");
     if (column.dtype() == DType::Struct) {
         Column out(DType::Struct);
-        std::int64_t kept = 0;
-        for (const auto flag : keep) kept += flag != 0 ? 1 : 0;
         for (const auto& [name, member] : column.members())
-            out.members().emplace_back(name, keepRows(member, keep, num_rows));
-        out.setStructLength(kept);
+            out.members().emplace_back(name, keepRows(member, selection, num_rows));
+        out.setStructLength(static_cast<std::int64_t>(selection.rows.size()));
         return out;
     }
     const std::int64_t per_row = column.levels() != 0 || num_rows == 0
                                      ? 1
                                      : static_cast<std::int64_t>(column.numValues()) / num_rows;
-    if (per_row == 1) return kernels::filterRows(column, keep);
+    if (per_row == 1) return kernels::filterRows(column, selection);
     // A flat column with several values per row (a fixed-size array branch, x[3]).
     const std::size_t row_bytes = static_cast<std::size_t>(per_row) * dtypeSize(column.dtype());
     Column out(column.dtype());
     auto& bytes = out.bytes();
-    std::size_t kept = 0;
-    for (const auto flag : keep) kept += flag != 0 ? 1 : 0;
-    bytes.resize(kept * row_bytes);
+    bytes.resize(selection.rows.size() * row_bytes);
     std::byte* dst = bytes.data();
-    for (std::int64_t row = 0; row < num_rows; ++row) {
-        if (keep[static_cast<std::size_t>(row)] == 0) continue;
+    for (const std::int64_t row : selection.rows) {
         std::memcpy(dst, column.bytes().data() + static_cast<std::size_t>(row) * row_bytes,
                     row_bytes);
         dst += row_bytes;
@@ -67,12 +63,54 @@ Column keepRows(const Column& column, std::span<const std::uint8_t> keep, std::i
     return out;
 }
 
-void keepRows(ColumnBatch& batch, std::span<const std::uint8_t> keep) {
-    std::int64_t kept = 0;
-    for (const auto flag : keep) kept += flag != 0 ? 1 : 0;
-    if (kept == batch.num_entries) return;
-    for (auto& [name, column] : batch.columns) column = keepRows(column, keep, batch.num_entries);
-    batch.num_entries = kept;
+Column keepRows(const Column& column, std::span<const std::uint8_t> keep, std::int64_t num_rows) {
+    return keepRows(column, kernels::selectRows(keep), num_rows);
+}
+
+DeferredRows::DeferredRows(ColumnBatch& batch) : batch_(batch), unit_rows_(batch.num_entries) {
+    for (const auto& [name, column] : batch.columns) deferred_.push_back(name);
+}
+
+void DeferredRows::filter(std::span<const std::uint8_t> keep) {
+    HEPFLOW_ASSERT(static_cast<std::int64_t>(keep.size()) == batch_.num_entries,
+                   "keep mask and rows differ in length");
+    const kernels::RowSelection selection = kernels::selectRows(keep);
+    const auto kept = static_cast<std::int64_t>(selection.rows.size());
+    if (kept == batch_.num_entries) return;
+    for (auto& [name, column] : batch_.columns)
+        if (std::find(deferred_.begin(), deferred_.end(), name) == deferred_.end())
+            column = keepRows(column, selection, batch_.num_entries);
+    if (unit_keep_.empty()) {
+        unit_keep_.assign(keep.begin(), keep.end());
+    } else {
+        // Row `next` of the current rows is the next surviving row of the unit.
+        std::size_t next = 0;
+        for (auto& flag : unit_keep_)
+            if (flag != 0) flag = keep[next++] != 0 ? 1 : 0;
+    }
+    unit_selection_.reset();
+    batch_.num_entries = kept;
+}
+
+void DeferredRows::bringUpToDate(std::pair<std::string, Column>& column) {
+    const auto it = std::find(deferred_.begin(), deferred_.end(), column.first);
+    if (it == deferred_.end()) return;
+    deferred_.erase(it);
+    if (unit_keep_.empty()) return;
+    if (!unit_selection_) unit_selection_ = kernels::selectRows(unit_keep_);
+    column.second = keepRows(column.second, *unit_selection_, unit_rows_);
+}
+
+void DeferredRows::require(std::span<const std::string> names) {
+    if (unit_keep_.empty()) return;  // nothing filtered yet: every column is up to date
+    for (auto& column : batch_.columns)
+        if (std::find(names.begin(), names.end(), column.first) != names.end())
+            bringUpToDate(column);
+}
+
+void DeferredRows::requireAll() {
+    if (unit_keep_.empty()) return;
+    for (auto& column : batch_.columns) bringUpToDate(column);
 }
 
 std::vector<double> valuesAsDouble(const Column& column) {
