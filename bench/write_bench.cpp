@@ -99,9 +99,13 @@ void addPieces(Sample& sample) {
     const auto tree = hepflow::root::Tree::open(*file, "Events");
     for (const auto* branch : tree->branches()) {
         for (const auto& basket : tree->branchInfo(*branch).baskets) {
-            // fKeylen: int16 at byte 16 of the key header.
-            const auto keylen =
-                hepflow::root::loadBigEndian<std::int16_t>(bytes.data() + basket.seek + 16);
+            // Key header: int32 fNbytes, int16 fVersion, int32 fObjlen, uint32 fDatime, then
+            // int16 fKeylen at byte 14. Stored raw, the payload is fObjlen bytes after the key.
+            const std::byte* key = bytes.data() + basket.seek;
+            const auto objlen = hepflow::root::loadBigEndian<std::int32_t>(key + 6);
+            const auto keylen = hepflow::root::loadBigEndian<std::int16_t>(key + 14);
+            if (objlen != basket.bytes - keylen)
+                throw std::runtime_error("a basket of the uncompressed sample is not raw");
             const auto begin = bytes.begin() + static_cast<std::ptrdiff_t>(basket.seek) + keylen;
             const auto end =
                 bytes.begin() + static_cast<std::ptrdiff_t>(basket.seek) + basket.bytes;
