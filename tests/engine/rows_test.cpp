@@ -73,8 +73,8 @@ TEST(KeepRows, StringsAndCollections) {
     EXPECT_EQ(std::vector<float>(pt.begin(), pt.end()), (std::vector<float>{1, 4, 5}));
 }
 
-// Two filters with a computed column between them: read columns are filtered once, when
-// required, by both filters; computed ones at each filter; all end up with the same rows.
+// Two filters with a computed column between them: every column is filtered once, when
+// required, by all the filters since it was made; all end up with the same rows.
 TEST(DeferredRows, ColumnsReadLateGetEveryFilter) {
     ColumnBatch batch;
     batch.num_entries = 6;
@@ -93,6 +93,7 @@ TEST(DeferredRows, ColumnsReadLateGetEveryFilter) {
     batch.columns.emplace_back("w", flatColumn<std::int64_t>({100, 102, 103, 104}));
     rows.filter(std::vector<std::uint8_t>{0, 1, 0, 1});  // rows 2 and 4 of the unit
     EXPECT_EQ(batch.num_entries, 2);
+    EXPECT_EQ(batch.find("w")->length(), 4);  // computed columns are deferred too
     rows.requireAll();
     values = batch.find("x")->values<std::int32_t>();
     EXPECT_EQ(std::vector<std::int32_t>(values.begin(), values.end()),

@@ -67,49 +67,59 @@ Column keepRows(const Column& column, std::span<const std::uint8_t> keep, std::i
     return keepRows(column, kernels::selectRows(keep), num_rows);
 }
 
-DeferredRows::DeferredRows(ColumnBatch& batch) : batch_(batch), unit_rows_(batch.num_entries) {
-    for (const auto& [name, column] : batch.columns) deferred_.push_back(name);
+DeferredRows::DeferredRows(ColumnBatch& batch) : batch_(batch) {
+    track();
+}
+
+// Columns not known yet were made from the current rows.
+void DeferredRows::track() {
+    for (const auto& [name, column] : batch_.columns) {
+        const bool known = std::any_of(stage_of_.begin(), stage_of_.end(),
+                                       [&](const auto& entry) { return entry.first == name; });
+        if (!known) stage_of_.emplace_back(name, stages_.size());
+    }
 }
 
 void DeferredRows::filter(std::span<const std::uint8_t> keep) {
     HEPFLOW_ASSERT(static_cast<std::int64_t>(keep.size()) == batch_.num_entries,
                    "keep mask and rows differ in length");
-    const kernels::RowSelection selection = kernels::selectRows(keep);
-    const auto kept = static_cast<std::int64_t>(selection.rows.size());
+    std::int64_t kept = 0;
+    for (const auto flag : keep) kept += flag != 0 ? 1 : 0;
     if (kept == batch_.num_entries) return;
-    for (auto& [name, column] : batch_.columns)
-        if (std::find(deferred_.begin(), deferred_.end(), name) == deferred_.end())
-            column = keepRows(column, selection, batch_.num_entries);
-    if (unit_keep_.empty()) {
-        unit_keep_.assign(keep.begin(), keep.end());
-    } else {
-        // Row `next` of the current rows is the next surviving row of the unit.
+    track();
+    for (auto& stage : stages_) {
+        // Row `next` of the current rows is the next surviving row of the stage.
         std::size_t next = 0;
-        for (auto& flag : unit_keep_)
+        for (auto& flag : stage.keep)
             if (flag != 0) flag = keep[next++] != 0 ? 1 : 0;
+        stage.selection.reset();
     }
-    unit_selection_.reset();
+    Stage current;
+    current.rows = batch_.num_entries;
+    current.keep.assign(keep.begin(), keep.end());
+    stages_.push_back(std::move(current));
     batch_.num_entries = kept;
 }
 
 void DeferredRows::bringUpToDate(std::pair<std::string, Column>& column) {
-    const auto it = std::find(deferred_.begin(), deferred_.end(), column.first);
-    if (it == deferred_.end()) return;
-    deferred_.erase(it);
-    if (unit_keep_.empty()) return;
-    if (!unit_selection_) unit_selection_ = kernels::selectRows(unit_keep_);
-    column.second = keepRows(column.second, *unit_selection_, unit_rows_);
+    const auto it = std::find_if(stage_of_.begin(), stage_of_.end(),
+                                 [&](const auto& entry) { return entry.first == column.first; });
+    if (it == stage_of_.end() || it->second == stages_.size()) return;  // current already
+    Stage& stage = stages_[it->second];
+    if (!stage.selection) stage.selection = kernels::selectRows(stage.keep);
+    column.second = keepRows(column.second, *stage.selection, stage.rows);
+    it->second = stages_.size();
 }
 
 void DeferredRows::require(std::span<const std::string> names) {
-    if (unit_keep_.empty()) return;  // nothing filtered yet: every column is up to date
+    if (stages_.empty()) return;  // nothing filtered yet: every column is up to date
     for (auto& column : batch_.columns)
         if (std::find(names.begin(), names.end(), column.first) != names.end())
             bringUpToDate(column);
 }
 
 void DeferredRows::requireAll() {
-    if (unit_keep_.empty()) return;
+    if (stages_.empty()) return;
     for (auto& column : batch_.columns) bringUpToDate(column);
 }
 

@@ -19,15 +19,15 @@ namespace hepflow::frame::engine::detail {
 Column keepRows(const Column& column, const kernels::RowSelection& selection,
                 std::int64_t num_rows);
 Column keepRows(const Column& column, std::span<const std::uint8_t> keep, std::int64_t num_rows);
-// The filters of one work unit applied lazily to the columns read from the file: a filter
-// filters at once only the columns computed since the unit was read, and records which of the
-// unit's rows survive; a column read from the file is filtered once, by every filter so far,
-// when a step reads it (require) or at the end (requireAll). With several selections in a row
-// a column that only an output reads is copied once, with the few rows left at the end,
-// instead of once per selection.
+// The filters of one work unit applied lazily: a filter only records which rows survive, and
+// a column is filtered once, by every filter since it was made (read from the file or
+// computed), when a step reads it (require) or at the end (requireAll). With several
+// selections in a row, a column that only an output reads is copied once, with the few rows
+// left at the end, instead of once per selection.
 class DeferredRows {
 public:
-    // `batch` holds the unit's columns as read; it must outlive this object.
+    // `batch` holds the unit's columns as read; it must outlive this object. Columns added to
+    // it later hold the rows current when they were added.
     explicit DeferredRows(ColumnBatch& batch);
     // Keeps the rows (of batch.num_entries) where keep[row] != 0.
     void filter(std::span<const std::uint8_t> keep);
@@ -36,13 +36,18 @@ public:
     void requireAll();
 
 private:
+    // The rows of one stage (the rows between two filters) that survive every later filter.
+    struct Stage {
+        std::int64_t rows = 0;
+        std::vector<std::uint8_t> keep;
+        std::optional<kernels::RowSelection> selection;  // of keep, made when first used
+    };
+    void track();
     void bringUpToDate(std::pair<std::string, Column>& column);
 
     ColumnBatch& batch_;
-    std::int64_t unit_rows_;
-    std::vector<std::uint8_t> unit_keep_;  // per row of the unit; empty: every row so far
-    std::optional<kernels::RowSelection> unit_selection_;  // of unit_keep_, made when first used
-    std::vector<std::string> deferred_;  // columns still holding every row of the unit
+    std::vector<Stage> stages_;  // every stage before the current one
+    std::vector<std::pair<std::string, std::size_t>> stage_of_;  // column -> stage it holds
 };
 
 // The values of a numeric or bool column (all levels flattened, in order) as doubles. Throws
