@@ -149,10 +149,12 @@ std::int64_t maxInteger(DType dtype, const std::byte* src, std::size_t count) {
 
 }  // namespace
 
-BasketBuilder::BasketBuilder(const BranchPlan& plan, std::int64_t basket_bytes, BufferPool& pool)
+BasketBuilder::BasketBuilder(const BranchPlan& plan, std::int64_t basket_bytes, std::int32_t keylen,
+                             BufferPool& pool)
     : plan_(plan),
       basket_bytes_(static_cast<std::size_t>(basket_bytes)),
       value_size_(frame::dtypeSize(plan.dtype)),
+      keylen_(keylen),
       pool_(&pool) {}
 
 std::size_t BasketBuilder::openSize() const {
@@ -166,8 +168,14 @@ void BasketBuilder::startEntry(std::int64_t cluster) {
     if (open_.num_entries == 0) {
         // The buffer of a written basket (its pages are mapped already); most baskets fill up
         // to basket_bytes_, so that much is reserved at once.
+        const std::size_t reserve = std::min(basket_bytes_ + kReserveSlack, kMaxReserve);
         open_.data = pool_->take();
-        open_.data.reserve(std::min(basket_bytes_ + kReserveSlack, kMaxReserve));
+        open_.data.reserve(reserve);
+        if (plan_.hasEntryOffsets()) {
+            // At most basket_bytes_ too (they count in openSize); pooled, as the data.
+            open_.entry_offsets = pool_->take();
+            open_.entry_offsets.reserve(reserve);
+        }
         open_.first_entry = next_entry_;
         open_.cluster = cluster;
         open_.slot = next_slot_;
@@ -233,35 +241,49 @@ void BasketBuilder::appendFixed(const frame::Column& column, std::int64_t begin,
 
 void BasketBuilder::appendCounted(const frame::Column& column, std::int64_t begin, std::int64_t end,
                                   std::int64_t cluster, std::vector<BasketContent>& closed) {
-    const auto& offsets = column.offsets(0);
+    const std::int64_t* offsets = column.offsets(0).data();
     const std::byte* values = column.bytes().data();
+    const auto value_size = static_cast<std::int64_t>(value_size_);
+    const auto basket_bytes = static_cast<std::int64_t>(basket_bytes_);
     std::int64_t entry = begin;
     while (entry < end) {
         startEntry(cluster);
-        // Take entries until the basket reaches its size; the last one may overshoot.
-        std::size_t size = openSize();
-        std::int64_t stop = entry;
-        while (stop < end && size < basket_bytes_) {
-            const auto items = offsets[static_cast<std::size_t>(stop) + 1] -
-                               offsets[static_cast<std::size_t>(stop)];
-            size += static_cast<std::size_t>(items) * value_size_ + 4;
-            ++stop;
+        // Take entries until the basket reaches its size (the last one may overshoot): the
+        // first stop where the open size plus the values and offsets of [entry, stop) reach
+        // basket_bytes_, found by bisection (the size grows with stop). At least one entry.
+        const auto open_size = static_cast<std::int64_t>(openSize());
+        const auto size_at = [&](std::int64_t stop) {
+            return open_size + (offsets[stop] - offsets[entry]) * value_size + 4 * (stop - entry);
+        };
+        std::int64_t low = entry + 1;
+        std::int64_t high = end;
+        while (low < high) {
+            const std::int64_t middle = low + (high - low) / 2;
+            if (size_at(middle) >= basket_bytes)
+                high = middle;
+            else
+                low = middle + 1;
         }
-        const auto first = static_cast<std::size_t>(offsets[static_cast<std::size_t>(entry)]);
-        std::size_t position = open_.data.size();
-        for (std::int64_t e = entry; e < stop; ++e) {
-            // Every entry starts below basket_bytes_ <= kMaxBasketBytes: it fits an int32.
-            open_.entry_starts.push_back(static_cast<std::int32_t>(position));
-            position += static_cast<std::size_t>(offsets[static_cast<std::size_t>(e) + 1] -
-                                                 offsets[static_cast<std::size_t>(e)]) *
-                        value_size_;
-        }
-        const auto last = static_cast<std::size_t>(offsets[static_cast<std::size_t>(stop)]);
-        appendValues(open_.data, plan_.dtype, values + first * value_size_, last - first);
+        const std::int64_t stop = high;
+        const bool full = size_at(stop) >= basket_bytes;
+        // Entry offsets: fKeylen + position of each entry in data. Every entry starts below
+        // basket_bytes_ <= kMaxBasketBytes, so the values fit an int32.
+        const std::int64_t first = offsets[entry];
+        const auto start = static_cast<std::int64_t>(keylen_) +
+                           static_cast<std::int64_t>(open_.data.size()) - first * value_size;
+        auto& entry_offsets = open_.entry_offsets;
+        const std::size_t at = entry_offsets.size();
+        entry_offsets.resize(at + 4 * static_cast<std::size_t>(stop - entry));
+        std::byte* out = entry_offsets.data() + at;
+        for (std::int64_t e = entry; e < stop; ++e, out += 4)
+            storeBigEndian<std::int32_t>(
+                out, static_cast<std::int32_t>(start + offsets[e] * value_size));
+        appendValues(open_.data, plan_.dtype, values + first * value_size,
+                     static_cast<std::size_t>(offsets[stop] - first));
         open_.num_entries += stop - entry;
         next_entry_ += stop - entry;
         entry = stop;
-        if (size >= basket_bytes_) close(closed);
+        if (full) close(closed);
     }
 }
 
@@ -270,7 +292,8 @@ void BasketBuilder::appendVariable(const frame::Column& column, std::int64_t beg
                                    std::vector<BasketContent>& closed) {
     for (std::int64_t entry = begin; entry < end; ++entry) {
         startEntry(cluster);
-        open_.entry_starts.push_back(static_cast<std::int32_t>(open_.data.size()));
+        appendBig<std::int32_t>(open_.entry_offsets,
+                                keylen_ + static_cast<std::int32_t>(open_.data.size()));
         writeEntry(column, entry);
         ++open_.num_entries;
         ++next_entry_;

@@ -16,9 +16,11 @@ namespace hepflow::root {
 
 // One basket's uncompressed contents.
 struct BasketContent {
-    ByteBuffer data;                         // the entries, fKeylen..fLast of the record
-    std::vector<std::int32_t> entry_starts;  // variable-size kinds: where each entry starts
-    std::int64_t first_entry = 0;            // tree entry of its first entry
+    ByteBuffer data;  // the entries, fKeylen..fLast of the record
+    // Variable-size kinds: where each entry starts, counted from the key start (fKeylen + its
+    // position in data), as the big-endian int32 values of the record's entry-offset array.
+    ByteBuffer entry_offsets;
+    std::int64_t first_entry = 0;  // tree entry of its first entry
     std::int64_t num_entries = 0;
     std::int64_t cluster = 0;  // cluster index it belongs to
     int slot = 0;              // basket index in the branch (fBasketSeek slot)
@@ -27,8 +29,10 @@ struct BasketContent {
 class BasketBuilder {
 public:
     // `basket_bytes`: close a basket once its data plus its entry-offset array reach this.
+    // `keylen`: the fKeylen of the branch's basket keys (entry offsets count from the key).
     // Basket buffers come from `pool` (shared by the tree's branches; it must outlive this).
-    BasketBuilder(const BranchPlan& plan, std::int64_t basket_bytes, BufferPool& pool);
+    BasketBuilder(const BranchPlan& plan, std::int64_t basket_bytes, std::int32_t keylen,
+                  BufferPool& pool);
 
     // Appends entries [begin, end) of `column` (already checked to have the plan's shape) to
     // the open basket, as entries of cluster `cluster`; baskets that fill up are moved to
@@ -59,6 +63,7 @@ private:
     const BranchPlan& plan_;
     std::size_t basket_bytes_;
     std::size_t value_size_;
+    std::int32_t keylen_;
     BufferPool* pool_;
     BasketContent open_;
     int next_slot_ = 0;

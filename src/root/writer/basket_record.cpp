@@ -3,6 +3,7 @@
 #include "root/writer/basket_record.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "common/error.h"
 #include "root/key.h"
@@ -40,17 +41,17 @@ EncodedBasket encodeBasket(BasketContent&& content, const BasketKeyInfo& info,
     // uproot does (readers take the end of the last entry from fLast either way).
     ByteBuffer payload = std::move(content.data);
     if (info.entry_offsets) {
-        HEPFLOW_ASSERT(content.entry_starts.size() == static_cast<std::size_t>(nev),
+        const auto& entry_offsets = content.entry_offsets;
+        HEPFLOW_ASSERT(entry_offsets.size() == 4 * static_cast<std::size_t>(nev),
                        "one entry offset per entry");
-        std::size_t position = payload.size();
-        payload.resize(position + 4 * (content.entry_starts.size() + 2));
-        const auto put = [&](std::int32_t value) {
-            storeBigEndian<std::int32_t>(payload.data() + position, value);
-            position += 4;
-        };
-        put(nev + 1);
-        for (const auto start : content.entry_starts) put(keylen + start);
-        put(keylen + data_size);
+        const std::size_t position = payload.size();
+        payload.resize(position + 4 + entry_offsets.size() + 4);
+        std::byte* out = payload.data() + position;
+        storeBigEndian<std::int32_t>(out, nev + 1);
+        if (!entry_offsets.empty())
+            std::memcpy(out + 4, entry_offsets.data(), entry_offsets.size());
+        storeBigEndian<std::int32_t>(out + 4 + entry_offsets.size(), keylen + data_size);
+        pool.give(std::move(content.entry_offsets));
     }
     const auto objlen = static_cast<std::int32_t>(payload.size());
     // Stored raw when compressing does not shrink it (compressPayloadInto returns 0).

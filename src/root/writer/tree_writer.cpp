@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "root/writer/basket_builder.h"
 #include "root/writer/basket_record.h"
+#include "root/writer/batch_checks.h"
 #include "root/writer/branch_plan.h"
 #include "root/writer/tree_record.h"
 
@@ -21,113 +22,6 @@ namespace {
 
 using frame::Column;
 using frame::DType;
-
-[[noreturn]] void badColumn(const BranchPlan& plan, std::string_view why) {
-    throw UsageError(fmt::format("column for branch '{}': {}", plan.name, why))
-        .setObject(plan.name);
-}
-
-// Offsets of one level: `count + 1` non-decreasing values starting at >= 0 and ending at or
-// below `limit`. Returns nothing; throws UsageError naming the branch and the entry.
-void checkOffsets(const BranchPlan& plan, const frame::Offsets& offsets, std::size_t first,
-                  std::size_t count, std::int64_t limit, std::string_view level) {
-    if (offsets.size() < first + count + 1)
-        badColumn(plan,
-                  fmt::format("{} offsets: {} values for {} items", level, offsets.size(), count));
-    if (offsets[first] < 0) badColumn(plan, fmt::format("{} offsets start below 0", level));
-    for (std::size_t i = first; i < first + count; ++i)
-        if (offsets[i + 1] < offsets[i])
-            badColumn(plan, fmt::format("{} offsets decrease at item {}", level, i));
-    if (offsets[first + count] > limit)
-        badColumn(plan, fmt::format("{} offsets end at {} past the {} values", level,
-                                    offsets[first + count], limit));
-}
-
-std::int64_t numValuesOf(const Column& column) {
-    return static_cast<std::int64_t>(column.dtype() == DType::String ? column.bytes().size()
-                                                                     : column.numValues());
-}
-
-// Checks that `column` has the shape the plan writes, for `n` entries.
-void checkColumn(const BranchPlan& plan, const Column& column, std::int64_t n) {
-    if (column.dtype() != plan.dtype)
-        badColumn(plan,
-                  fmt::format("dtype {} but the branch was declared {}",
-                              frame::dtypeName(column.dtype()), frame::dtypeName(plan.dtype)));
-    const auto entries = static_cast<std::size_t>(n);
-    const std::int64_t values = numValuesOf(column);
-    const auto expect_levels = [&](std::size_t levels) {
-        if (column.levels() != levels)
-            badColumn(plan, fmt::format("{} offsets levels, expected {}", column.levels(), levels));
-    };
-    switch (plan.kind) {
-        case BranchKind::Scalar:
-        case BranchKind::Counter:
-            expect_levels(0);
-            if (values != n) badColumn(plan, fmt::format("{} values for {} entries", values, n));
-            return;
-        case BranchKind::FixedArray: {
-            const std::int64_t length = plan.fixed_length;
-            if (column.levels() == 0) {
-                if (values != n * length)
-                    badColumn(plan,
-                              fmt::format("{} values for {} entries of {}", values, n, length));
-                return;
-            }
-            expect_levels(1);
-            const auto& offsets = column.offsets(0);
-            checkOffsets(plan, offsets, 0, entries, values, "entry");
-            for (std::size_t e = 0; e < entries; ++e)
-                if (offsets[e + 1] - offsets[e] != length)
-                    badColumn(plan, fmt::format("entry {} has {} values, the fixed length is {}", e,
-                                                offsets[e + 1] - offsets[e], length));
-            return;
-        }
-        case BranchKind::CountedArray:
-        case BranchKind::Vector:
-        case BranchKind::CharStar:
-        case BranchKind::StdString:
-            expect_levels(1);
-            checkOffsets(plan, column.offsets(0), 0, entries, values, "entry");
-            return;
-        case BranchKind::VectorVector:
-        case BranchKind::VectorString: {
-            expect_levels(2);
-            const auto& outer = column.offsets(0);
-            const auto& inner = column.offsets(1);
-            checkOffsets(plan, outer, 0, entries, static_cast<std::int64_t>(inner.size()) - 1,
-                         "entry");
-            const auto first = static_cast<std::size_t>(outer[0]);
-            checkOffsets(plan, inner, first, static_cast<std::size_t>(outer[entries]) - first,
-                         values, "inner");
-            return;
-        }
-    }
-}
-
-template <class T>
-std::int64_t valueAt(const Column& column, std::size_t index) {
-    return static_cast<std::int64_t>(column.values<T>()[index]);
-}
-
-std::int64_t integerAt(const Column& column, std::size_t index) {
-    switch (column.dtype()) {
-        case DType::Int8: return valueAt<std::int8_t>(column, index);
-        case DType::UInt8: return valueAt<std::uint8_t>(column, index);
-        case DType::Int16: return valueAt<std::int16_t>(column, index);
-        case DType::UInt16: return valueAt<std::uint16_t>(column, index);
-        case DType::Int32: return valueAt<std::int32_t>(column, index);
-        case DType::UInt32: return valueAt<std::uint32_t>(column, index);
-        case DType::Int64: return valueAt<std::int64_t>(column, index);
-        case DType::UInt64: {
-            const auto value = column.values<std::uint64_t>()[index];
-            return value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
-                       ? -1
-                       : static_cast<std::int64_t>(value);
-        }
-        default: return -1;
-    }
-}
 
 // Uncompressed bytes that entries [0, e) of a batch add to a branch's baskets (auto clustering
 // only): a closed form of the offsets for every kind but strings, whose TString headers depend
@@ -394,7 +288,6 @@ TreeWriter::TreeWriter(FileWriter& file, FileWriter::DirectoryId dir, std::strin
     impl.held.resize(count);
     for (std::size_t b = 0; b < count; ++b) {
         const auto& branch = impl.plan.branches[b];
-        impl.builders.emplace_back(branch, options.basket_bytes, impl.pool);
         auto& info = impl.key_infos[b];
         info.branch_name = branch.name;
         info.tree_name = impl.name;
@@ -409,6 +302,7 @@ TreeWriter::TreeWriter(FileWriter& file, FileWriter::DirectoryId dir, std::strin
                 fmt::format("tree '{}': branch name of {} bytes is too long for "
                             "a basket key",
                             impl.name, branch.name.size()));
+        impl.builders.emplace_back(branch, options.basket_bytes, basketKeylen(info), impl.pool);
         impl.records[b].plan = &impl.plan.branches[b];
         impl.records[b].basket_size = info.basket_size;
     }
@@ -424,73 +318,11 @@ void TreeWriter::write(const frame::ColumnBatch& batch) {
     auto& impl = *impl_;
     impl.checkUsable("write()");
     const std::int64_t n = batch.num_entries;
-    if (n < 0) throw UsageError(fmt::format("tree '{}': negative batch size", impl.name));
-    if (batch.columns.size() != impl.specs.size())
-        throw UsageError(fmt::format("tree '{}': batch has {} columns, the tree {} branches",
-                                     impl.name, batch.columns.size(), impl.specs.size()));
     // Check everything before changing any state: a rejected batch leaves the tree as it was.
-    const std::size_t count = impl.plan.branches.size();
-    std::vector<const Column*> columns(count, nullptr);
-    for (std::size_t i = 0; i < impl.specs.size(); ++i) {
-        const auto& [column_name, column] = batch.columns[i];
-        if (column_name != impl.specs[i].name)
-            throw UsageError(fmt::format("tree '{}': batch column {} is '{}', expected '{}'",
-                                         impl.name, i, column_name, impl.specs[i].name));
-        const auto b = static_cast<std::size_t>(impl.plan.branch_of_column[i]);
-        checkColumn(impl.plan.branches[b], column, n);
-        columns[b] = &column;
-    }
-    // Counters: the item counts of their arrays, which must agree with each other and with a
-    // counter column when one is given.
     std::vector<Column> made_counters;
-    made_counters.reserve(count);
-    for (std::size_t b = 0; b < count; ++b) {
-        const auto& counter = impl.plan.branches[b];
-        if (counter.kind != BranchKind::Counter) continue;
-        const auto first_array = static_cast<std::size_t>(counter.arrays.front());
-        const auto& offsets = columns[first_array]->offsets(0);
-        for (const int array : counter.arrays) {
-            const auto& other = columns[static_cast<std::size_t>(array)]->offsets(0);
-            for (std::size_t e = 0; e < static_cast<std::size_t>(n); ++e)
-                if (other[e + 1] - other[e] != offsets[e + 1] - offsets[e])
-                    throw UsageError(
-                        fmt::format(
-                            "tree '{}': branches '{}' and '{}' share counter '{}' but entry {} has "
-                            "{} and {} items",
-                            impl.name, impl.plan.branches[first_array].name,
-                            impl.plan.branches[static_cast<std::size_t>(array)].name, counter.name,
-                            impl.entries + static_cast<std::int64_t>(e),
-                            offsets[e + 1] - offsets[e], other[e + 1] - other[e]))
-                        .setObject(counter.name);
-        }
-        if (columns[b] != nullptr) {
-            for (std::size_t e = 0; e < static_cast<std::size_t>(n); ++e)
-                if (integerAt(*columns[b], e) != offsets[e + 1] - offsets[e])
-                    throw UsageError(
-                        fmt::format(
-                            "tree '{}': counter '{}' is {} at entry {} but '{}' has {} items",
-                            impl.name, counter.name, integerAt(*columns[b], e),
-                            impl.entries + static_cast<std::int64_t>(e),
-                            impl.plan.branches[first_array].name, offsets[e + 1] - offsets[e]))
-                        .setObject(counter.name);
-            continue;
-        }
-        Column made(DType::Int32);
-        made.bytes().resize(static_cast<std::size_t>(n) * sizeof(std::int32_t));
-        auto values = made.values<std::int32_t>();
-        for (std::size_t e = 0; e < static_cast<std::size_t>(n); ++e) {
-            const auto items = offsets[e + 1] - offsets[e];
-            if (items > std::numeric_limits<std::int32_t>::max())
-                throw UsageError(
-                    fmt::format("tree '{}': entry {} of '{}' has {} items, more "
-                                "than an Int_t counter holds",
-                                impl.name, impl.entries + static_cast<std::int64_t>(e),
-                                impl.plan.branches[first_array].name, items));
-            values[e] = static_cast<std::int32_t>(items);
-        }
-        made_counters.push_back(std::move(made));
-        columns[b] = &made_counters.back();
-    }
+    const auto columns =
+        checkBatch(impl.plan, impl.specs, batch, impl.name, impl.entries, made_counters);
+    const std::size_t count = impl.plan.branches.size();
     if (n == 0) return;
 
     const BatchSizes sizes(impl.plan, columns, static_cast<std::size_t>(n));
