@@ -54,14 +54,14 @@ TEST_P(ExprPatterns, Scalar) {
 
 TEST_P(ExprPatterns, AllObjects) {
     const Column c = run(kPattern2);
-    EXPECT_EQ(c.offsets(0), events_.jet.offsets);
+    EXPECT_EQ(offsetsOf(c), events_.jet.offsets);
     EXPECT_EQ(valuesOf<float>(c), events_.jet.pt);
 }
 
 TEST_P(ExprPatterns, ObjectsPassingCut) {
     const Column c = run(kPattern3);
     const JaggedResult expected = refCentralJetPt(events_);
-    EXPECT_EQ(c.offsets(0), expected.offsets);
+    EXPECT_EQ(offsetsOf(c), expected.offsets);
     EXPECT_EQ(valuesOf<float>(c), expected.values);
 }
 

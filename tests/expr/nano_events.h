@@ -33,11 +33,16 @@ Column flatColumn(const std::vector<T>& values) {
     return c;
 }
 
+// A column's outer offsets as a plain vector, to compare with the reference loops' results.
+inline std::vector<std::int64_t> offsetsOf(const Column& c) {
+    return {c.offsets(0).begin(), c.offsets(0).end()};
+}
+
 template <class T>
 Column jaggedColumn(const std::vector<std::int64_t>& offsets, const std::vector<T>& values) {
     Column c = flatColumn(values);
     Column out(dtypeOf<T>(), 1);
-    out.offsets(0) = offsets;
+    out.offsets(0).assign(offsets.begin(), offsets.end());
     out.bytes() = std::move(c.bytes());
     return out;
 }

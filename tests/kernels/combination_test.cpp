@@ -13,16 +13,16 @@ using namespace hepflow::frame::testing;
 using I64 = std::vector<std::int64_t>;
 
 TEST(Combinations, PairsInLexicographicOrder) {
-    const Combinations pairs = combinations(I64{5, 8, 8, 9, 11}, 2);  // 3, 0, 1, 2 objects
-    EXPECT_EQ(pairs.offsets, (I64{0, 3, 3, 3, 4}));
+    const Combinations pairs = combinations(Offsets{5, 8, 8, 9, 11}, 2);  // 3, 0, 1, 2 objects
+    EXPECT_EQ(pairs.offsets, (Offsets{0, 3, 3, 3, 4}));
     ASSERT_EQ(pairs.members.size(), 2u);
     EXPECT_EQ(nested<std::int64_t>(pairs.members[0]), (std::vector<I64>{{0, 0, 1}, {}, {}, {0}}));
     EXPECT_EQ(nested<std::int64_t>(pairs.members[1]), (std::vector<I64>{{1, 2, 2}, {}, {}, {1}}));
 }
 
 TEST(Combinations, Triplets) {
-    const Combinations triplets = combinations(I64{0, 4, 6}, 3);
-    EXPECT_EQ(triplets.offsets, (I64{0, 4, 4}));
+    const Combinations triplets = combinations(Offsets{0, 4, 6}, 3);
+    EXPECT_EQ(triplets.offsets, (Offsets{0, 4, 4}));
     ASSERT_EQ(triplets.members.size(), 3u);
     EXPECT_EQ(nested<std::int64_t>(triplets.members[0]), (std::vector<I64>{{0, 0, 0, 1}, {}}));
     EXPECT_EQ(nested<std::int64_t>(triplets.members[1]), (std::vector<I64>{{1, 1, 2, 2}, {}}));
@@ -30,27 +30,27 @@ TEST(Combinations, Triplets) {
 }
 
 TEST(Combinations, CountsForLargerEvents) {
-    const Combinations pairs = combinations(I64{0, 10}, 2);
+    const Combinations pairs = combinations(Offsets{0, 10}, 2);
     EXPECT_EQ(pairs.offsets.back(), 45);
-    EXPECT_EQ(combinations(I64{0, 10}, 3).offsets.back(), 120);
-    EXPECT_EQ(combinations(I64{0}, 2).offsets, (I64{0}));
+    EXPECT_EQ(combinations(Offsets{0, 10}, 3).offsets.back(), 120);
+    EXPECT_EQ(combinations(Offsets{0}, 2).offsets, (Offsets{0}));
 }
 
 TEST(Combinations, BadInputs) {
-    EXPECT_THROW(combinations(I64{0, 3}, 4), UsageError);
-    EXPECT_THROW(combinations(I64{0, 3}, 1), UsageError);
-    EXPECT_THROW(combinations(I64{}, 2), UsageError);
-    EXPECT_THROW(combinations(I64{0, 3, 1}, 2), UsageError);
+    EXPECT_THROW(combinations(Offsets{0, 3}, 4), UsageError);
+    EXPECT_THROW(combinations(Offsets{0, 3}, 1), UsageError);
+    EXPECT_THROW(combinations(Offsets{}, 2), UsageError);
+    EXPECT_THROW(combinations(Offsets{0, 3, 1}, 2), UsageError);
 }
 
 TEST(CrossPairs, FirstMajor) {
-    const Combinations pairs = crossPairs(I64{2, 4, 4, 5}, I64{0, 3, 4, 4});
-    EXPECT_EQ(pairs.offsets, (I64{0, 6, 6, 6}));
+    const Combinations pairs = crossPairs(Offsets{2, 4, 4, 5}, Offsets{0, 3, 4, 4});
+    EXPECT_EQ(pairs.offsets, (Offsets{0, 6, 6, 6}));
     EXPECT_EQ(nested<std::int64_t>(pairs.members[0]),
               (std::vector<I64>{{0, 0, 0, 1, 1, 1}, {}, {}}));
     EXPECT_EQ(nested<std::int64_t>(pairs.members[1]),
               (std::vector<I64>{{0, 1, 2, 0, 1, 2}, {}, {}}));
-    EXPECT_THROW(crossPairs(I64{0, 1}, I64{0, 1, 2}), UsageError);
+    EXPECT_THROW(crossPairs(Offsets{0, 1}, Offsets{0, 1, 2}), UsageError);
 }
 
 }  // namespace

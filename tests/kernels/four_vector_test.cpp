@@ -111,7 +111,7 @@ TEST(SumMembers, PairMassesThroughCombinationsAndGather) {
                            gather(muons.phi, positions), gather(muons.mass, positions)});
     const std::vector<FourVectorColumns> fields = {members[0].fields(), members[1].fields()};
     const Column mass = sumMembers(fields, FourVectorPart::Mass);
-    EXPECT_EQ(mass.offsets(0), (std::vector<std::int64_t>{0, 3, 3}));
+    EXPECT_EQ(mass.offsets(0), (frame::Offsets{0, 3, 3}));
     const auto values = mass.values<double>();
     EXPECT_NEAR(values[0], 91.2, 1e-9);
     EXPECT_NEAR(values[1], masslessPairMass(45.6, 0, 0, 20, 1, 1), 1e-9);
@@ -137,7 +137,7 @@ TEST(MinDeltaR, WrapsPhiAndGivesInfWhenEmpty) {
     const Column eta2 = jagged<float>({{0.1f, 1.0f}, {}, {2.0f}});
     const Column phi2 = jagged<double>({{-3.0, 0.5}, {}, {0}});
     const Column out = minDeltaR(eta1, phi1, eta2, phi2);
-    EXPECT_EQ(out.offsets(0), (std::vector<std::int64_t>{0, 2, 3, 3}));
+    EXPECT_EQ(out.offsets(0), (frame::Offsets{0, 2, 3, 3}));
     const auto values = out.values<double>();
     const double eta_b = static_cast<double>(0.1f);
     // Object (0, 3.0) vs (0.1, -3.0): deltaPhi = 6 - 2 pi, not 6.
@@ -185,7 +185,7 @@ TEST(MinDeltaR, TypedPathsMatchReference) {
     }
     const std::vector<double> expected = referenceMinDeltaR(eta1, phi1, eta2, phi2);
     const auto check = [&](const Column& out, double tolerance) {
-        EXPECT_EQ(out.offsets(0), (std::vector<std::int64_t>{0, 2, 5, 5, 6}));
+        EXPECT_EQ(out.offsets(0), (frame::Offsets{0, 2, 5, 5, 6}));
         const auto values = out.values<double>();
         ASSERT_EQ(values.size(), expected.size());
         for (std::size_t i = 0; i < expected.size(); ++i)

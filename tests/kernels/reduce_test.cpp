@@ -119,7 +119,7 @@ TEST(Argsort, StableWithNanLast) {
     const Column key = sliced(jagged<double>({{0}, {3, kNan, 1, 3, -2, kNan, 1}, {}, {5}}));
     const Column order = argsort(key);
     EXPECT_EQ(order.dtype(), DType::Int64);
-    EXPECT_EQ(order.offsets(0), (I64{0, 7, 7, 8}));
+    EXPECT_EQ(order.offsets(0), (Offsets{0, 7, 7, 8}));
     EXPECT_EQ(nested<std::int64_t>(order), (std::vector<I64>{{4, 2, 6, 0, 3, 1, 5}, {}, {0}}));
 }
 

@@ -99,7 +99,7 @@ TEST(FilterRows, JaggedWithEmptyEventsAndSlicedOffsets) {
         sliced(jagged<float>({{99.f}, {1.f, 2.f}, {}, {3.f}, {4.f, 5.f, 6.f}, {}}));
     ASSERT_EQ(column.offsets(0).front(), 1);
     const Column out = filterRows(column, keepMask({1, 1, 0, 1, 0}));
-    EXPECT_EQ(out.offsets(0), (I64{0, 2, 2, 5}));
+    EXPECT_EQ(out.offsets(0), (Offsets{0, 2, 2, 5}));
     EXPECT_EQ(nested<float>(out), (std::vector<std::vector<float>>{{1, 2}, {}, {4, 5, 6}}));
 }
 
@@ -152,7 +152,7 @@ TEST(MaskObjects, KeepsTrueObjectsWithSlicedColumnAndMask) {
     const Column mask =
         sliced(jagged<bool>({{true}, {false, false}, {true, false, true}, {}, {false, true}}), 2);
     const Column out = maskObjects(pt, mask);
-    EXPECT_EQ(out.offsets(0), (I64{0, 2, 2, 3}));
+    EXPECT_EQ(out.offsets(0), (Offsets{0, 2, 2, 3}));
     EXPECT_EQ(nested<double>(out), (std::vector<F64>{{10, 30}, {}, {50}}));
 }
 
@@ -202,9 +202,9 @@ TEST(MaskObjects, MismatchedCountsNameTheEntry) {
 // ---- broadcast, localIndex --------------------------------------------------------------
 
 TEST(Broadcast, RepeatsPerEventValuesOverObjects) {
-    const I64 offsets = {3, 5, 5, 6};  // not starting at 0
+    const Offsets offsets = {3, 5, 5, 6};  // not starting at 0
     const Column out = broadcast(flat<float>({1.5f, 2.5f, 3.5f}), offsets);
-    EXPECT_EQ(out.offsets(0), (I64{0, 2, 2, 3}));
+    EXPECT_EQ(out.offsets(0), (Offsets{0, 2, 2, 3}));
     EXPECT_EQ(nested<float>(out), (std::vector<std::vector<float>>{{1.5f, 1.5f}, {}, {3.5f}}));
     EXPECT_EQ(nested<bool>(broadcast(flat<bool>({true, false, true}), offsets)),
               (std::vector<std::vector<bool>>{{true, true}, {}, {true}}));
@@ -213,18 +213,18 @@ TEST(Broadcast, RepeatsPerEventValuesOverObjects) {
 }
 
 TEST(Broadcast, Errors) {
-    EXPECT_THROW(broadcast(flat<double>({1, 2}), I64{0, 1}), UsageError);
-    EXPECT_THROW(broadcast(jagged<double>({{1}}), I64{0, 1}), UsageError);
-    EXPECT_THROW(broadcast(flat<double>({1}), I64{3, 1}), UsageError);  // decreasing
-    EXPECT_THROW(localIndex(I64{2, 1}), UsageError);
-    EXPECT_THROW(localIndex(I64{}), UsageError);
+    EXPECT_THROW(broadcast(flat<double>({1, 2}), Offsets{0, 1}), UsageError);
+    EXPECT_THROW(broadcast(jagged<double>({{1}}), Offsets{0, 1}), UsageError);
+    EXPECT_THROW(broadcast(flat<double>({1}), Offsets{3, 1}), UsageError);  // decreasing
+    EXPECT_THROW(localIndex(Offsets{2, 1}), UsageError);
+    EXPECT_THROW(localIndex(Offsets{}), UsageError);
 }
 
 TEST(LocalIndex, CountsFromZeroPerEvent) {
-    const Column out = localIndex(I64{2, 5, 5, 7});
+    const Column out = localIndex(Offsets{2, 5, 5, 7});
     EXPECT_EQ(out.dtype(), DType::Int64);
     EXPECT_EQ(nested<std::int64_t>(out), (std::vector<I64>{{0, 1, 2}, {}, {0, 1}}));
-    EXPECT_EQ(localIndex(I64{0}).length(), 0);
+    EXPECT_EQ(localIndex(Offsets{0}).length(), 0);
 }
 
 // ---- take, gather -----------------------------------------------------------------------
@@ -278,7 +278,7 @@ TEST(Gather, ReordersObjectsWithIndicesOffsets) {
     const Column pt = sliced(jagged<float>({{0}, {10, 20, 30}, {}, {40, 50}}));
     const Column indices = sliced(jagged<std::int64_t>({{7, 7}, {2, 0, 1}, {}, {1, 5, -1}}));
     const Column out = gather(pt, indices);
-    EXPECT_EQ(out.offsets(0), (I64{0, 3, 3, 6}));
+    EXPECT_EQ(out.offsets(0), (Offsets{0, 3, 3, 6}));
     const auto values = out.values<float>();
     EXPECT_EQ(values[0], 30);
     EXPECT_EQ(values[1], 10);
@@ -302,7 +302,7 @@ TEST(Concat, FirstThenSecondPerEvent) {
     const Column a = sliced(jagged<double>({{-1}, {1, 2}, {}, {3}}));
     const Column b = jagged<double>({{10}, {}, {20, 30}});
     const Column out = concat(a, b);
-    EXPECT_EQ(out.offsets(0), (I64{0, 3, 3, 6}));
+    EXPECT_EQ(out.offsets(0), (Offsets{0, 3, 3, 6}));
     EXPECT_EQ(nested<double>(out), (std::vector<F64>{{1, 2, 10}, {}, {3, 20, 30}}));
     EXPECT_EQ(nestedStrings(concat(jaggedStrings({{"a"}, {}}), jaggedStrings({{"b"}, {"c"}}))),
               (std::vector<std::vector<std::string>>{{"a", "b"}, {"c"}}));

@@ -382,8 +382,7 @@ TEST(TreeTest, ReadBranchesFetchesOnlyTheirBaskets) {
 }
 
 // True when `part` equals the bytes of `whole` starting at `from`.
-bool bytesAt(const std::vector<std::byte>& part, const std::vector<std::byte>& whole,
-             std::size_t from) {
+bool bytesAt(std::span<const std::byte> part, std::span<const std::byte> whole, std::size_t from) {
     return from + part.size() <= whole.size() &&
            std::equal(part.begin(), part.end(), whole.begin() + static_cast<std::ptrdiff_t>(from));
 }

@@ -100,7 +100,7 @@ namespace {
 // Spare buffers kept per thread between evaluate() calls (see detail::Frame), so that a worker
 // evaluating batch after batch reuses memory that is already mapped.
 struct SpareBuffers {
-    std::vector<std::vector<std::byte>> values;
+    std::vector<Bytes> values;
     std::vector<Offsets> offsets;
 };
 thread_local SpareBuffers t_spares;

@@ -32,7 +32,8 @@ Combinations combinations(const Offsets& offsets, int k) {
         throw UsageError(fmt::format("combinations: size must be 2 or 3, got {}", k));
     checkOffsets(offsets, "combinations");
     const std::size_t events = offsets.size() - 1;
-    Offsets out_offsets(events + 1);
+    Offsets out_offsets(events + 1);  // uninitialized (Offsets' allocator): all written
+    out_offsets[0] = 0;
     for (std::size_t e = 0; e < events; ++e) {
         const std::int64_t n = offsets[e + 1] - offsets[e];
         const std::int64_t count = k == 2 ? n * (n - 1) / 2 : n * (n - 1) * (n - 2) / 6;
@@ -77,7 +78,8 @@ Combinations crossPairs(const Offsets& first, const Offsets& second) {
                         "({} and {})",
                         first.size() - 1, second.size() - 1));
     const std::size_t events = first.size() - 1;
-    Offsets out_offsets(events + 1);
+    Offsets out_offsets(events + 1);  // uninitialized (Offsets' allocator): all written
+    out_offsets[0] = 0;
     for (std::size_t e = 0; e < events; ++e)
         out_offsets[e + 1] =
             out_offsets[e] + (first[e + 1] - first[e]) * (second[e + 1] - second[e]);

@@ -35,7 +35,7 @@ struct Frame {
     const ColumnBatch* batch = nullptr;
     std::vector<Register> registers;
     const std::string* text = nullptr;  // the expression, for run-time error messages
-    std::vector<std::vector<std::byte>> spare_values;
+    std::vector<Bytes> spare_values;
     std::vector<Offsets> spare_offsets;
 
     // Registers whose last reader is the running instruction (set by evaluate()).
@@ -67,8 +67,8 @@ struct Frame {
             keepSpare(spare_offsets, column.offsets(level), sizeof(std::int64_t));
     }
     // A buffer of exactly `size` bytes, recycled where one is large enough (contents undefined).
-    std::vector<std::byte> takeValues(std::size_t size) {
-        std::vector<std::byte> out = takeSpare(spare_values, size);
+    Bytes takeValues(std::size_t size) {
+        Bytes out = takeSpare(spare_values, size);
         out.resize(size);
         return out;
     }
