@@ -1,6 +1,10 @@
 // glibc malloc tuning (see memory_tuning.h).
 #include "common/memory_tuning.h"
 
+// Any C library header defines __GLIBC__ on glibc (through <features.h>); without one the test
+// below was always false and the settings were never made.
+#include <cstdlib>
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
