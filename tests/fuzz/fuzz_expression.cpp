@@ -37,7 +37,7 @@ template <class T>
 Column jagged(const std::vector<std::int64_t>& offsets, const std::vector<T>& values) {
     Column c = flat(values);
     Column out(dtypeOf<T>(), 1);
-    out.offsets(0) = offsets;
+    out.offsets(0).assign(offsets.begin(), offsets.end());
     out.bytes() = std::move(c.bytes());
     return out;
 }
