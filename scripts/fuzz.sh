@@ -19,10 +19,13 @@ for target in "${targets[@]}"; do
   if [ -d "tests/fuzz/corpus/$name" ]; then seeds=("tests/fuzz/corpus/$name"); else seeds=(tests/data); fi
   # Expressions are short texts: long inputs only slow the search down.
   case "$name" in fuzz_expression) max_len=2048 ;; *) max_len=400000 ;; esac
+  # A dictionary of the input's tokens (tests/fuzz/<target>.dict) when the target has one.
+  dict=()
+  if [ -f "tests/fuzz/$name.dict" ]; then dict=(-dict="tests/fuzz/$name.dict"); fi
   echo "-- $name for ${per_target}s"
   ASAN_OPTIONS=detect_leaks=1 "$target" "$work" "${seeds[@]}" \
     -max_total_time="$per_target" -timeout=20 -rss_limit_mb=4096 -max_len="$max_len" \
-    -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 2>&1 | tail -n 12
+    -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 "${dict[@]}" 2>&1 | tail -n 12
   rc=${PIPESTATUS[0]}
   rm -rf "$work"
   [ "$rc" -eq 0 ] || { echo "fuzz.sh: $name failed (rc $rc); see build/fuzz-artifacts/" >&2; exit 1; }

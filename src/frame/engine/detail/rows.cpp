@@ -73,7 +73,8 @@ DeferredRows::DeferredRows(ColumnBatch& batch) : batch_(batch) {
 
 // Columns not known yet were made from the current rows.
 void DeferredRows::track() {
-    for (const auto& [name, column] : batch_.columns) {
+    for (const auto& column : batch_.columns) {
+        const std::string& name = column.first;  // clang 14 lambdas cannot capture bindings
         const bool known = std::any_of(stage_of_.begin(), stage_of_.end(),
                                        [&](const auto& entry) { return entry.first == name; });
         if (!known) stage_of_.emplace_back(name, stages_.size());
