@@ -41,6 +41,12 @@ TEST(Combinations, BadInputs) {
     EXPECT_THROW(combinations(Offsets{0, 3}, 1), UsageError);
     EXPECT_THROW(combinations(Offsets{}, 2), UsageError);
     EXPECT_THROW(combinations(Offsets{0, 3, 1}, 2), UsageError);
+    // Results past kMaxResultValues (2^28 values per batch) are refused before allocating:
+    // the triplets of 2000 objects, the pairs of 30000, 20000 x 20000 cross pairs.
+    EXPECT_THROW(combinations(Offsets{0, 2000}, 3), UsageError);
+    EXPECT_THROW(combinations(Offsets{0, 30000}, 2), UsageError);
+    EXPECT_THROW(crossPairs(Offsets{0, 20000}, Offsets{0, 20000}), UsageError);
+    EXPECT_EQ(combinations(Offsets{0, 200}, 3).offsets.back(), 200 * 199 * 198 / 6);
 }
 
 TEST(CrossPairs, FirstMajor) {

@@ -34,6 +34,12 @@ Combinations combinations(const Offsets& offsets, int k) {
     const std::size_t events = offsets.size() - 1;
     Offsets out_offsets(events + 1);  // uninitialized (Offsets' allocator): all written
     out_offsets[0] = 0;
+    double total = 0;  // in double first: n^3 of a huge event would overflow int64
+    for (std::size_t e = 0; e < events; ++e) {
+        const auto n = static_cast<double>(offsets[e + 1] - offsets[e]);
+        total += k == 2 ? n * (n - 1) / 2 : n * (n - 1) * (n - 2) / 6;
+    }
+    checkResultSize(total * k, k == 2 ? "pairs" : "triplets");
     for (std::size_t e = 0; e < events; ++e) {
         const std::int64_t n = offsets[e + 1] - offsets[e];
         const std::int64_t count = k == 2 ? n * (n - 1) / 2 : n * (n - 1) * (n - 2) / 6;
@@ -80,6 +86,11 @@ Combinations crossPairs(const Offsets& first, const Offsets& second) {
     const std::size_t events = first.size() - 1;
     Offsets out_offsets(events + 1);  // uninitialized (Offsets' allocator): all written
     out_offsets[0] = 0;
+    double total = 0;
+    for (std::size_t e = 0; e < events; ++e)
+        total += static_cast<double>(first[e + 1] - first[e]) *
+                 static_cast<double>(second[e + 1] - second[e]);
+    checkResultSize(total * 2, "pairs");
     for (std::size_t e = 0; e < events; ++e)
         out_offsets[e + 1] =
             out_offsets[e] + (first[e + 1] - first[e]) * (second[e + 1] - second[e]);

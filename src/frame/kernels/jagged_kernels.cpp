@@ -461,6 +461,9 @@ Column concat(const Column& first, const Column& second) {
     }
     const Offsets& a = jaggedOffsets(first, "concat");
     const Offsets& b = jaggedOffsets(second, "concat");
+    checkResultSize(
+        static_cast<double>(a.back() - a.front()) + static_cast<double>(b.back() - b.front()),
+        "concat");
     const std::size_t events = a.size() - 1;
     Column out = makeColumn(first.dtype(), first.levels());
     Offsets& out_offsets = out.offsets(0);

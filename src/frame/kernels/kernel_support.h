@@ -108,6 +108,18 @@ inline void checkOffsets(const Offsets& offsets, std::string_view what) {
             throw UsageError(fmt::format("{}: offsets decrease at entry {}", what, e));
 }
 
+// The most values one kernel result may hold for one batch (2^28: 2 GiB of doubles). An
+// expression that would make more (triplets of thousands of objects, concat doubling itself
+// through a let chain) fails with a UsageError instead of exhausting the machine's memory.
+inline constexpr std::int64_t kMaxResultValues = std::int64_t{1} << 28;
+inline void checkResultSize(double values, std::string_view what) {
+    if (values > static_cast<double>(kMaxResultValues))
+        throw UsageError(fmt::format(
+            "{}: the result would hold {:.3g} values in one batch, more than the limit of {} "
+            "(select fewer objects first)",
+            what, values, kMaxResultValues));
+}
+
 // Offsets rebased so that they start at 0.
 inline Offsets rebased(const Offsets& offsets) {
     Offsets out(offsets.size());
