@@ -683,6 +683,44 @@ TEST(TreeWriter, SameEntriesGiveTheSameBytesWhateverTheBatches) {
 
 // ---- rejected input ----
 
+// Batches of several slices (the writer cuts a batch into ~4 MiB slices and writes each
+// slice's complete clusters while it fills the next): same bytes as small batches and as one
+// thread, and the values read back.
+TEST(TreeWriter, BatchesOfManySlicesGiveTheSameBytes) {
+    const Table table = everyKindTable(30000);
+    std::int64_t bytes = 0;
+    for (const auto& column : table.columns)
+        bytes += static_cast<std::int64_t>(column.bytes().size());
+    ASSERT_GT(bytes, 12 << 20) << "the table must span several slices";
+    TreeWriteOptions options;
+    options.auto_cluster_bytes = 1 << 20;  // many clusters, most closed inside a slice
+    FileWriteOptions file_options;
+    file_options.reproducible = true;
+    file_options.compression = {CompressionAlgorithm::Lz4, 1};
+    const auto path_in = [](std::string_view folder) {
+        std::filesystem::create_directories(scratchDir() / folder);
+        return (scratchDir() / folder / "slices.root").string();
+    };
+    const auto whole = path_in("whole");
+    const auto small = path_in("small");
+    const auto serial = path_in("serial");
+    writeTable(whole, table, {30000}, options, file_options);
+    writeTable(small, table, {997, 13}, options, file_options);
+    {
+        tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+        writeTable(serial, table, {30000}, options, file_options);
+    }
+    const auto expected = readAll(whole);
+    ASSERT_FALSE(expected.empty());
+    EXPECT_TRUE(expected == readAll(small));
+    EXPECT_TRUE(expected == readAll(serial));
+    expectTableReadsBack(whole, table);
+    const auto file = RootFile::open(whole);
+    const auto tree = Tree::open(*file, "tree");
+    expectBasketTables(*tree);
+    EXPECT_GT(tree->numEntries() / tree->model().fAutoFlush, 8) << "several clusters";
+}
+
 TEST(TreeWriter, RejectsBadSpecs) {
     auto file = FileWriter::create(scratchPath("bad_specs.root"));
     const auto make = [&](std::vector<BranchSpec> specs) {
