@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <random>
@@ -16,6 +17,8 @@
 
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
+
+#include "common/memory_tuning.h"
 
 namespace hepflow::bench {
 
@@ -68,6 +71,13 @@ private:
     std::map<std::string, double> bytes_per_second_;
     std::set<std::string> medians_;
 };
+
+// Allocator settings as the CLI runs with them: glibc would hand every freed multi-megabyte
+// buffer back to the kernel, and a benchmark that allocates per iteration would then measure
+// a page fault per 4 KiB instead of the work. HEPFLOW_BENCH_GLIBC_DEFAULTS=1 keeps glibc's own.
+inline void allocateAsTheCliDoes() {
+    if (std::getenv("HEPFLOW_BENCH_GLIBC_DEFAULTS") == nullptr) hepflow::keepFreedMemoryForReuse();
+}
 
 // The body of each benchmark program's main(): runs what the command line selects, then prints
 // the ratios of `pairs`.
