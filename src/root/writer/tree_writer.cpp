@@ -7,6 +7,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
@@ -303,7 +304,10 @@ void TreeWriter::Impl::placeInBackground(
     std::vector<std::pair<std::size_t, EncodedBasket>> baskets) {
     finishPlacing();
     if (baskets.empty()) return;
-    if (tbb::this_task_arena::max_concurrency() < 2) {
+    const auto threads =
+        std::min(static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()),
+                 tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+    if (threads < 2) {
         // No thread to overlap with: a deferred task would only return the baskets' buffers to
         // the pool a slice later (and the next slice would fault in fresh ones).
         for (auto& [branch, basket] : baskets) place(branch, basket);
