@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -719,6 +720,71 @@ TEST(TreeWriter, BatchesOfManySlicesGiveTheSameBytes) {
     const auto tree = Tree::open(*file, "tree");
     expectBasketTables(*tree);
     EXPECT_GT(tree->numEntries() / tree->model().fAutoFlush, 8) << "several clusters";
+}
+
+// The message of the UsageError that writing `batch` throws ("" if none).
+std::string writeError(TreeWriter& writer, const ColumnBatch& batch) {
+    try {
+        writer.write(batch);
+    } catch (const UsageError& error) {
+        return error.what();
+    }
+    return "";
+}
+
+void expectError(const std::string& message, std::string_view part) {
+    EXPECT_NE(message.find(part), std::string::npos)
+        << "'" << message << "' lacks '" << part << "'";
+}
+
+// Offsets checked in one pass each and searched only on failure: the error still names the
+// first bad item or entry, in a batch long enough for the vectorized loops, and wild offsets
+// (a step past 2^63) are rejected without overflowing.
+TEST(TreeWriter, BadOffsetsAndCountsAreFoundWhereTheyAre) {
+    const auto path = scratchPath("bad_offsets.root");
+    auto file = FileWriter::create(path);
+    const std::vector<BranchSpec> specs = {spec("Muon_pt", DType::Float32, 1),
+                                           spec("Muon_eta", DType::Float32, 1)};
+    TreeWriter writer(*file, FileWriter::kTopDirectory, "tree", "", specs);
+    constexpr std::size_t kEntries = 10000;
+    const auto good = [] {
+        std::vector<std::vector<float>> lists(kEntries);
+        for (std::size_t e = 0; e < kEntries; ++e) lists[e].assign(e % 3, 1.5f);
+        return jagged(lists);
+    };
+    const auto batch = [&](Column pt, Column eta) {
+        ColumnBatch result;
+        result.num_entries = kEntries;
+        result.columns.emplace_back("Muon_pt", std::move(pt));
+        result.columns.emplace_back("Muon_eta", std::move(eta));
+        return result;
+    };
+    Column decreasing = good();
+    decreasing.offsets(0)[6001] = decreasing.offsets(0)[6000] - 1;
+    expectError(writeError(writer, batch(good(), decreasing)),
+                "'Muon_eta': entry offsets decrease at item 6000");
+    Column wild = good();
+    wild.offsets(0)[7000] = -1;
+    wild.offsets(0)[7001] = std::numeric_limits<std::int64_t>::max();
+    expectError(writeError(writer, batch(wild, good())),
+                "'Muon_pt': entry offsets decrease at item 6999");
+    Column past = good();
+    past.offsets(0).back() += 1;
+    expectError(writeError(writer, batch(good(), past)), "'Muon_eta': entry offsets end at");
+    // Same total, but entries 5000 and 5001 trade an item.
+    Column moved = good();
+    const auto lengths = [](const Column& c, std::size_t e) {
+        return c.offsets(0)[e + 1] - c.offsets(0)[e];
+    };
+    ASSERT_GT(lengths(moved, 5000), 0);
+    moved.offsets(0)[5001] -= 1;
+    expectError(writeError(writer, batch(good(), moved)),
+                "share counter 'nMuon' but entry 5000 has 2 and 1 items");
+    // The first error in branch order wins, whatever thread found it first.
+    expectError(writeError(writer, batch(decreasing, past)),
+                "'Muon_pt': entry offsets decrease at item 6000");
+    EXPECT_EQ(writeError(writer, batch(good(), good())), "");
+    EXPECT_EQ(writer.numEntries(), static_cast<std::int64_t>(kEntries));
 }
 
 TEST(TreeWriter, RejectsBadSpecs) {

@@ -24,25 +24,42 @@ using frame::DType;
 }
 
 // Offsets of one level: `count + 1` non-decreasing values starting at >= 0 and ending at or
-// below `limit`. Returns nothing; throws UsageError naming the branch and the entry.
-void checkOffsets(const BranchPlan& plan, const frame::Offsets& offsets, std::size_t first,
-                  std::size_t count, std::int64_t limit, std::string_view level) {
+// below `limit`; throws UsageError naming the branch and the entry otherwise. With `reference`
+// (count + 1 offsets of another array, not checked yet), returns whether both give every item
+// the same length, found in the same pass; without, returns false.
+bool checkOffsets(const BranchPlan& plan, const frame::Offsets& offsets, std::size_t first,
+                  std::size_t count, std::int64_t limit, std::string_view level,
+                  const std::int64_t* reference = nullptr) {
     if (offsets.size() < first + count + 1)
         badColumn(plan,
                   fmt::format("{} offsets: {} values for {} items", level, offsets.size(), count));
     if (offsets[first] < 0) badColumn(plan, fmt::format("{} offsets start below 0", level));
-    // The OR of every step is negative iff one step is: one branch-free (vectorized) pass, and
-    // the search for the item only when it failed.
-    const std::int64_t* at = offsets.data() + first;
-    std::int64_t steps = 0;
-    for (std::size_t i = 0; i < count; ++i) steps |= at[i + 1] - at[i];
-    if (steps < 0)
+    // One branch-free (vectorized) pass, and the search for the item only when it failed: as
+    // offsets[first] >= 0, they are non-decreasing iff no value and no step (computed modulo
+    // 2^64: no overflow on bad input) has its sign bit set.
+    const auto* at = reinterpret_cast<const std::uint64_t*>(offsets.data() + first);
+    std::uint64_t signs = 0;
+    bool same = false;
+    if (reference == nullptr) {
+        for (std::size_t i = 0; i < count; ++i) signs |= (at[i + 1] - at[i]) | at[i + 1];
+    } else {
+        // Same lengths <=> the same offsets relative to the first.
+        const auto* ref = reinterpret_cast<const std::uint64_t*>(reference);
+        std::uint64_t differ = 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            signs |= (at[i + 1] - at[i]) | at[i + 1];
+            differ |= (at[i + 1] - at[0]) ^ (ref[i + 1] - ref[0]);
+        }
+        same = differ == 0;
+    }
+    if ((signs >> 63) != 0)
         for (std::size_t i = first; i < first + count; ++i)
             if (offsets[i + 1] < offsets[i])
                 badColumn(plan, fmt::format("{} offsets decrease at item {}", level, i));
     if (offsets[first + count] > limit)
         badColumn(plan, fmt::format("{} offsets end at {} past the {} values", level,
                                     offsets[first + count], limit));
+    return same;
 }
 
 std::int64_t numValuesOf(const Column& column) {
@@ -50,8 +67,11 @@ std::int64_t numValuesOf(const Column& column) {
                                                                      : column.numValues());
 }
 
-// Checks that `column` has the shape the plan writes, for `n` entries.
-void checkColumn(const BranchPlan& plan, const Column& column, std::int64_t n) {
+// Checks that `column` has the shape the plan writes, for `n` entries. For a counted array,
+// `reference` may hold n + 1 offsets of the first array of its counter: returns whether the
+// column's entries have the same lengths (false when not known).
+bool checkColumn(const BranchPlan& plan, const Column& column, std::int64_t n,
+                 const std::int64_t* reference) {
     if (column.dtype() != plan.dtype)
         badColumn(plan,
                   fmt::format("dtype {} but the branch was declared {}",
@@ -67,14 +87,14 @@ void checkColumn(const BranchPlan& plan, const Column& column, std::int64_t n) {
         case BranchKind::Counter:
             expect_levels(0);
             if (values != n) badColumn(plan, fmt::format("{} values for {} entries", values, n));
-            return;
+            return false;
         case BranchKind::FixedArray: {
             const std::int64_t length = plan.fixed_length;
             if (column.levels() == 0) {
                 if (values != n * length)
                     badColumn(plan,
                               fmt::format("{} values for {} entries of {}", values, n, length));
-                return;
+                return false;
             }
             expect_levels(1);
             const auto& offsets = column.offsets(0);
@@ -83,15 +103,17 @@ void checkColumn(const BranchPlan& plan, const Column& column, std::int64_t n) {
                 if (offsets[e + 1] - offsets[e] != length)
                     badColumn(plan, fmt::format("entry {} has {} values, the fixed length is {}", e,
                                                 offsets[e + 1] - offsets[e], length));
-            return;
+            return false;
         }
         case BranchKind::CountedArray:
+            expect_levels(1);
+            return checkOffsets(plan, column.offsets(0), 0, entries, values, "entry", reference);
         case BranchKind::Vector:
         case BranchKind::CharStar:
         case BranchKind::StdString:
             expect_levels(1);
             checkOffsets(plan, column.offsets(0), 0, entries, values, "entry");
-            return;
+            return false;
         case BranchKind::VectorVector:
         case BranchKind::VectorString: {
             expect_levels(2);
@@ -102,9 +124,10 @@ void checkColumn(const BranchPlan& plan, const Column& column, std::int64_t n) {
             const auto first = static_cast<std::size_t>(outer[0]);
             checkOffsets(plan, inner, first, static_cast<std::size_t>(outer[entries]) - first,
                          values, "inner");
-            return;
+            return false;
         }
     }
+    return false;
 }
 
 template <class T>
@@ -145,14 +168,16 @@ bool sameCounts(const frame::Offsets& a, const frame::Offsets& b, std::size_t n)
 // Checks counter branch `counter` against its arrays (and its column when given), or makes its
 // column from the first array's counts into `made`. `columns` holds every checked batch column.
 void checkCounter(const TreePlan& plan, const BranchPlan& counter,
-                  const std::vector<const Column*>& columns, std::size_t n, std::string_view tree,
-                  std::int64_t first_entry, const Column* given, Column& made) {
+                  const std::vector<const Column*>& columns, const std::vector<char>& same_as_first,
+                  std::size_t n, std::string_view tree, std::int64_t first_entry,
+                  const Column* given, Column& made) {
     const auto first_array = static_cast<std::size_t>(counter.arrays.front());
     const auto& offsets = columns[first_array]->offsets(0);
     const auto entry_of = [&](std::size_t e) { return first_entry + static_cast<std::int64_t>(e); };
     for (const int array : counter.arrays) {
         const auto& other = columns[static_cast<std::size_t>(array)]->offsets(0);
-        if (sameCounts(offsets, other, n)) continue;
+        if (same_as_first[static_cast<std::size_t>(array)] != 0 || sameCounts(offsets, other, n))
+            continue;
         for (std::size_t e = 0; e < n; ++e)
             if (other[e + 1] - other[e] != offsets[e + 1] - offsets[e])
                 throw UsageError(
@@ -219,13 +244,27 @@ std::vector<const Column*> checkBatch(const TreePlan& plan, const std::vector<Br
                                      batch.columns.size(), specs.size()));
     const std::size_t count = plan.branches.size();
     std::vector<const Column*> columns(count, nullptr);
+    // Counted arrays compare their lengths with the first array of their counter while they
+    // check their offsets (one pass over them instead of two); same_as_first[b] is 1 when known.
+    std::vector<char> same_as_first(count, 0);
+    const auto first_array_offsets = [&](const BranchPlan& array) -> const std::int64_t* {
+        if (array.kind != BranchKind::CountedArray) return nullptr;
+        const auto& counter = plan.branches[static_cast<std::size_t>(array.counter)];
+        const auto& first = plan.branches[static_cast<std::size_t>(counter.arrays.front())];
+        if (&first == &array) return nullptr;
+        const Column& column = batch.columns[static_cast<std::size_t>(first.column)].second;
+        if (column.levels() != 1 || column.offsets(0).size() < static_cast<std::size_t>(n) + 1)
+            return nullptr;  // its own check fails
+        return column.offsets(0).data();
+    };
     checkAll(specs.size(), [&](std::size_t i) {
         const auto& [column_name, column] = batch.columns[i];
         if (column_name != specs[i].name)
             throw UsageError(fmt::format("tree '{}': batch column {} is '{}', expected '{}'", tree,
                                          i, column_name, specs[i].name));
         const auto b = static_cast<std::size_t>(plan.branch_of_column[i]);
-        checkColumn(plan.branches[b], column, n);
+        const auto& branch = plan.branches[b];
+        same_as_first[b] = checkColumn(branch, column, n, first_array_offsets(branch)) ? 1 : 0;
         columns[b] = &column;
     });
     // Counters: the item counts of their arrays, which must agree with each other and with a
@@ -236,8 +275,8 @@ std::vector<const Column*> checkBatch(const TreePlan& plan, const std::vector<Br
         if (plan.branches[b].kind == BranchKind::Counter) counters.push_back(b);
     checkAll(counters.size(), [&](std::size_t i) {
         const std::size_t b = counters[i];
-        checkCounter(plan, plan.branches[b], columns, static_cast<std::size_t>(n), tree,
-                     first_entry, columns[b], made[b]);
+        checkCounter(plan, plan.branches[b], columns, same_as_first, static_cast<std::size_t>(n),
+                     tree, first_entry, columns[b], made[b]);
     });
     for (const std::size_t b : counters)
         if (columns[b] == nullptr) columns[b] = &made[b];
