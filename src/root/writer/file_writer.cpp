@@ -267,6 +267,24 @@ void FileWriter::writeBytesAt(std::uint64_t offset, std::span<const std::byte> b
         }
         done += static_cast<std::size_t>(n);
     }
+    startWriteback(offset, bytes.size());
+}
+
+void FileWriter::startWriteback(std::uint64_t offset, std::uint64_t size) {
+#if defined(__linux__)
+    // Records are appended in order: once kWritebackBytes follow the last range handed to the
+    // kernel, it starts writing them out (asynchronously: SYNC_FILE_RANGE_WRITE waits for no
+    // I/O), so that commit()'s fsync waits for the tail only. A hint: fsync reports errors.
+    if (offset != written_end_) return;  // a rewrite (header, directory): left to fsync
+    written_end_ = offset + size;
+    if (written_end_ - writeback_from_ < kWritebackBytes) return;
+    ::sync_file_range(fd_, static_cast<off_t>(writeback_from_),
+                      static_cast<off_t>(written_end_ - writeback_from_), SYNC_FILE_RANGE_WRITE);
+    writeback_from_ = written_end_;
+#else
+    (void)offset;
+    (void)size;
+#endif
 }
 
 FileWriter::DirectoryState& FileWriter::directoryState(DirectoryId dir, std::string_view what) {

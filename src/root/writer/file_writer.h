@@ -126,6 +126,8 @@ private:
     void writeTopRecord();
 
     void writeBytesAt(std::uint64_t offset, std::span<const std::byte> bytes);
+    // Lets the kernel write the appended bytes out early, in kWritebackBytes ranges.
+    void startWriteback(std::uint64_t offset, std::uint64_t size);
     void ensureWritable(std::string_view what) const;
     DirectoryState& directoryState(DirectoryId dir, std::string_view what);
     DirectoryId createSubdirectory(DirectoryId parent, std::string_view name);
@@ -147,6 +149,11 @@ private:
     int fd_ = -1;
     FileWriteOptions options_;
     std::uint64_t end_ = 0;
+    // Background writeback (startWriteback): the end of the bytes appended in order so far, and
+    // where the range not yet handed to the kernel starts.
+    static constexpr std::uint64_t kWritebackBytes = 8 << 20;
+    std::uint64_t written_end_ = 0;
+    std::uint64_t writeback_from_ = 0;
     bool committed_ = false;
     bool failed_ = false;
     std::uint32_t datime_ = 0;
