@@ -39,7 +39,12 @@ std::string defaultCounterName(std::string_view array_name) {
     const auto underscore = array_name.find('_');
     const auto prefix =
         underscore == std::string_view::npos ? array_name : array_name.substr(0, underscore);
-    return "n" + std::string(prefix);
+    // Appended rather than "n" + std::string(prefix): GCC 12 warns (-Wrestrict) on that.
+    std::string name;
+    name.reserve(prefix.size() + 1);
+    name += 'n';
+    name += prefix;
+    return name;
 }
 
 [[noreturn]] void badSpec(const BranchSpec& spec, std::string_view why) {
