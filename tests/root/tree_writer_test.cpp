@@ -287,6 +287,13 @@ void keepSample(const std::string& path) {
                                std::filesystem::copy_options::overwrite_existing);
 }
 
+// `name` in scratch subfolder `folder`: files that must be byte-identical need the same name
+// (it is written into the file as the top directory's name).
+std::string pathIn(std::string_view folder, std::string_view name) {
+    std::filesystem::create_directories(scratchDir() / folder);
+    return (scratchDir() / folder / name).string();
+}
+
 std::vector<char> readAll(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -660,14 +667,10 @@ TEST(TreeWriter, SameEntriesGiveTheSameBytesWhateverTheBatches) {
     FileWriteOptions file_options;
     file_options.reproducible = true;
     // The file name is part of the file (the top directory's name): same name, three folders.
-    const auto path_in = [](std::string_view folder) {
-        std::filesystem::create_directories(scratchDir() / folder);
-        return (scratchDir() / folder / "same.root").string();
-    };
-    const auto one = path_in("one");
-    const auto many = path_in("many");
-    const auto again = path_in("again");
-    const auto one_thread = path_in("one_thread");
+    const auto one = pathIn("one", "same.root");
+    const auto many = pathIn("many", "same.root");
+    const auto again = pathIn("again", "same.root");
+    const auto one_thread = pathIn("one_thread", "same.root");
     writeTable(one, table, {700}, options, file_options);
     writeTable(many, table, {1, 2, 3, 50, 13}, options, file_options);
     writeTable(again, table, {700}, options, file_options);
@@ -698,13 +701,9 @@ TEST(TreeWriter, BatchesOfManySlicesGiveTheSameBytes) {
     FileWriteOptions file_options;
     file_options.reproducible = true;
     file_options.compression = {CompressionAlgorithm::Lz4, 1};
-    const auto path_in = [](std::string_view folder) {
-        std::filesystem::create_directories(scratchDir() / folder);
-        return (scratchDir() / folder / "slices.root").string();
-    };
-    const auto whole = path_in("whole");
-    const auto small = path_in("small");
-    const auto serial = path_in("serial");
+    const auto whole = pathIn("whole", "slices.root");
+    const auto small = pathIn("small", "slices.root");
+    const auto serial = pathIn("serial", "slices.root");
     writeTable(whole, table, {30000}, options, file_options);
     writeTable(small, table, {997, 13}, options, file_options);
     {

@@ -5,37 +5,16 @@
 #pragma once
 
 #include <cstddef>
-#include <memory>
 #include <mutex>
-#include <new>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "frame/columns/column.h"
+
 namespace hepflow::root {
 
-// std::allocator whose value-initialization (resize) leaves the bytes as they are.
-template <class T>
-struct DefaultInitAllocator : std::allocator<T> {
-    template <class U>
-    struct rebind {
-        using other = DefaultInitAllocator<U>;
-    };
-    DefaultInitAllocator() = default;
-    template <class U>
-    DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
-
-    template <class U>
-    void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
-        ::new (static_cast<void*>(p)) U;
-    }
-    template <class U, class... Args>
-    void construct(U* p, Args&&... args) {
-        ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-    }
-};
-
-using ByteBuffer = std::vector<std::byte, DefaultInitAllocator<std::byte>>;
+// A byte vector whose resize() does not zero what it grows into (frame::Bytes' allocator).
+using ByteBuffer = frame::Bytes;
 
 // Thread-safe free list of buffers (baskets are filled and compressed on several threads).
 class BufferPool {
