@@ -9,7 +9,7 @@
 #include <benchmark/benchmark.h>
 
 #include "../tests/expr/nano_events.h"
-#include "common/memory_tuning.h"
+#include "bench_support.h"
 #include "frame/expr/expression.h"
 
 namespace {
@@ -112,11 +112,7 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
-    // glibc returns every freed multi-megabyte buffer to the kernel (mmap/trim thresholds), so
-    // a program that allocates per batch pays a page fault per 4 KiB on every batch; on VMs
-    // that dominates everything. Long-running hepflow processes keep freed memory instead;
-    // HEPFLOW_BENCH_GLIBC_DEFAULTS=1 measures with glibc's defaults.
-    if (std::getenv("HEPFLOW_BENCH_GLIBC_DEFAULTS") == nullptr) hepflow::keepFreedMemoryForReuse();
+    hepflow::bench::allocateAsTheCliDoes();  // HEPFLOW_BENCH_GLIBC_DEFAULTS=1: glibc's own
     for (const auto& p : kPatterns) {
         const char* text = p.text;
         benchmark::RegisterBenchmark((std::string("expr/") + p.name).c_str(),
