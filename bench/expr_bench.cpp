@@ -11,6 +11,7 @@
 #include "../tests/expr/nano_events.h"
 #include "bench_support.h"
 #include "frame/expr/expression.h"
+#include "frame/kernels/vector_math.h"
 
 namespace {
 
@@ -125,6 +126,9 @@ int main(int argc, char** argv) {
     RatioReporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
     reporter.printRatios();
+    std::printf("four-vector math: %s\n", hepflow::frame::kernels::vectorMathAccelerated()
+                                              ? "libmvec, 4-wide AVX2"
+                                              : "libm, one value at a time");
     benchmark::Shutdown();
     return 0;
 }

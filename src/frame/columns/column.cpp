@@ -46,6 +46,20 @@ std::size_t dtypeSize(DType type) {
 Column::Column(DType type, std::size_t jagged_levels)
     : dtype_(type), offsets_(jagged_levels + (type == DType::String ? 1 : 0), Offsets{0}) {}
 
+Column::Column(const Column& other)
+    : dtype_(other.dtype_),
+      values_(copyOf(other.values_)),
+      members_(other.members_),
+      struct_length_(other.struct_length_) {
+    offsets_.reserve(other.offsets_.size());
+    for (const Offsets& level : other.offsets_) offsets_.push_back(copyOf(level));
+}
+
+Column& Column::operator=(const Column& other) {
+    if (this != &other) *this = Column(other);
+    return *this;
+}
+
 std::int64_t Column::length() const {
     if (dtype_ == DType::Struct) return struct_length_;
     if (!offsets_.empty()) return static_cast<std::int64_t>(offsets_[0].size()) - 1;

@@ -98,10 +98,27 @@ struct DefaultInitAllocator : std::allocator<T> {
 using Bytes = std::vector<std::byte, DefaultInitAllocator<std::byte>>;
 using Offsets = std::vector<std::int64_t, DefaultInitAllocator<std::int64_t>>;
 
+// A copy of column storage at memcpy speed. std::vector's own copy goes element by element
+// through the allocator's construct() (libstdc++ uses memmove for std::allocator only), which
+// ran at a third of memcpy's speed on megabyte columns.
+template <class T>
+std::vector<T, DefaultInitAllocator<T>> copyOf(const std::vector<T, DefaultInitAllocator<T>>& in) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    std::vector<T, DefaultInitAllocator<T>> out;
+    out.resize(in.size());
+    if (!in.empty()) std::memcpy(out.data(), in.data(), in.size() * sizeof(T));
+    return out;
+}
+
 class Column {
 public:
     Column() = default;
     explicit Column(DType type, std::size_t jagged_levels = 0);
+    // Copies use copyOf() for the values and offsets; moves keep the buffers.
+    Column(const Column& other);
+    Column& operator=(const Column& other);
+    Column(Column&&) noexcept = default;
+    Column& operator=(Column&&) noexcept = default;
 
     DType dtype() const { return dtype_; }
     // Number of entries (rows).

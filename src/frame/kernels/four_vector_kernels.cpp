@@ -11,6 +11,7 @@
 
 #include "frame/kernels/jagged_kernels.h"
 #include "frame/kernels/kernel_support.h"
+#include "frame/kernels/vector_math.h"
 
 namespace hepflow::frame::kernels {
 
@@ -51,34 +52,43 @@ struct FourMomentum {
     double px = 0, py = 0, pz = 0, e = 0;
 };
 
-// One collection's four fields, checked to share one shape; `i` in add() is a value index of
-// the pt column (the other fields may be sliced from another base).
+// One collection's four fields, checked to share one shape and turned into (px, py, pz, E)
+// once per object; `i` in add() is a value index of the pt column (the other fields may be
+// sliced from another base).
 class FourVectorReader {
 public:
-    FourVectorReader(const FourVectorColumns& columns, std::string_view what)
-        : pt_(checked(columns.pt, what), what),
-          eta_(checked(columns.eta, what), what),
-          phi_(checked(columns.phi, what), what),
-          eta_shift_(checkShape(*columns.pt, *columns.eta, what)),
-          phi_shift_(checkShape(*columns.pt, *columns.phi, what)) {
+    FourVectorReader(const FourVectorColumns& columns, std::string_view what) {
+        const Column& pt_column = checked(columns.pt, what);
+        const DoubleValues pt(pt_column, what);
+        const DoubleValues eta(checked(columns.eta, what), what);
+        const DoubleValues phi(checked(columns.phi, what), what);
+        const std::int64_t eta_shift = checkShape(pt_column, *columns.eta, what);
+        const std::int64_t phi_shift = checkShape(pt_column, *columns.phi, what);
+        std::optional<DoubleValues> mass;
+        std::int64_t mass_shift = 0;
         if (columns.mass != nullptr) {
-            mass_shift_ = checkShape(*columns.pt, *columns.mass, what);
-            mass_.emplace(*columns.mass, what);
+            mass_shift = checkShape(pt_column, *columns.mass, what);
+            mass.emplace(*columns.mass, what);
         }
+        std::int64_t end = pt_column.length();
+        if (pt_column.levels() == 1) {
+            begin_ = pt_column.offsets(0).front();
+            end = pt_column.offsets(0).back();
+        }
+        const auto n = static_cast<std::size_t>(end - begin_);
+        for (auto* v : {&px_, &py_, &pz_, &energy_}) v->resize(n);
+        polarToCartesian(pt.pointer() + begin_, eta.pointer() + begin_ + eta_shift,
+                         phi.pointer() + begin_ + phi_shift,
+                         mass ? mass->pointer() + begin_ + mass_shift : nullptr, n, px_.data(),
+                         py_.data(), pz_.data(), energy_.data());
     }
 
     void add(FourMomentum& sum, std::int64_t i) const {
-        const double pt = pt_[i];
-        const double eta = eta_[i + eta_shift_];
-        const double phi = phi_[i + phi_shift_];
-        const double px = pt * std::cos(phi);
-        const double py = pt * std::sin(phi);
-        const double pz = pt * std::sinh(eta);
-        const double mass = mass_ ? (*mass_)[i + mass_shift_] : 0.0;
-        sum.px += px;
-        sum.py += py;
-        sum.pz += pz;
-        sum.e += std::sqrt(px * px + py * py + pz * pz + mass * mass);
+        const auto j = static_cast<std::size_t>(i - begin_);
+        sum.px += px_[j];
+        sum.py += py_[j];
+        sum.pz += pz_[j];
+        sum.e += energy_[j];
     }
 
 private:
@@ -102,13 +112,8 @@ private:
         return b.offsets(0).front() - a.offsets(0).front();
     }
 
-    DoubleValues pt_;
-    DoubleValues eta_;
-    DoubleValues phi_;
-    std::int64_t eta_shift_ = 0;
-    std::int64_t phi_shift_ = 0;
-    std::int64_t mass_shift_ = 0;
-    std::optional<DoubleValues> mass_;
+    std::int64_t begin_ = 0;
+    std::vector<double> px_, py_, pz_, energy_;
 };
 
 double part(const FourMomentum& p, FourVectorPart part) {

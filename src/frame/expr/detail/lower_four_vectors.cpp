@@ -6,6 +6,7 @@
 
 #include "frame/expr/detail/diagnostics.h"
 #include "frame/expr/detail/lowering.h"
+#include "frame/kernels/vector_math.h"
 
 namespace hepflow::frame::expr::detail {
 
@@ -184,7 +185,7 @@ std::array<Val, 4> Compiler::cartesianOf(const CollPtr& coll, int pos) {
         outputs.push_back(v.reg);
         v = remember(v);
     }
-    withType(input_ty, [&]<class T>() {
+    const auto emitConversion = [&]<class T>() {
         // Only the px column carries offsets: py, pz and E are read by the fused sum alone,
         // with px's offsets.
         emit(inputs, outputs, [regs, outputs](Frame& frame) {
@@ -206,23 +207,14 @@ std::array<Val, 4> Compiler::cartesianOf(const CollPtr& coll, int pos) {
                 cols[c] = newLike<double>(frame, pt_column, c == 0, n);
                 dst[c] = cols[c].values<double>().data();
             }
-            for (std::size_t i = 0; i < n; ++i) {
-                const double r = pt[i];
-                const double x = r * std::cos(static_cast<double>(phi[i]));
-                const double y = r * std::sin(static_cast<double>(phi[i]));
-                // sinh from one exp (a third cheaper than std::sinh here); the cancellation
-                // near eta = 0 costs an absolute 1e-16, far below the inputs' precision.
-                const double e = std::exp(static_cast<double>(eta[i]));
-                const double z = r * (0.5 * (e - 1.0 / e));
-                const double m = mass != nullptr ? static_cast<double>(mass[i]) : 0.0;
-                dst[0][i] = x;
-                dst[1][i] = y;
-                dst[2][i] = z;
-                dst[3][i] = std::sqrt(x * x + y * y + z * z + m * m);
-            }
+            kernels::polarToCartesian(pt, eta, phi, mass, n, dst[0], dst[1], dst[2], dst[3]);
             for (std::size_t c = 0; c < 4; ++c) frame.set(outputs[c], std::move(cols[c]));
         });
-    });
+    };
+    if (input_ty == Ty::Float)
+        emitConversion.template operator()<float>();
+    else
+        emitConversion.template operator()<double>();
     return out;
 }
 
