@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <string>
 
 #include <benchmark/benchmark.h>
@@ -86,10 +87,16 @@ const Pattern kPatterns[] = {
 // shared machine measures reliably), to print expression/loop ratios at the end.
 class RatioReporter : public benchmark::ConsoleReporter {
 public:
+    // With --benchmark_repetitions=N the median of the N runs is kept (a shared VM's noise
+    // moves single runs by 20 %); otherwise the single run.
     void ReportRuns(const std::vector<Run>& runs) override {
-        for (const auto& run : runs)
-            if (run.run_type == Run::RT_Iteration)
-                seconds_[run.benchmark_name()] = run.GetAdjustedCPUTime();
+        for (const auto& run : runs) {
+            const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+            if (run.run_type != Run::RT_Iteration && !median) continue;
+            const std::string name = run.run_name.str();
+            if (median || !medians_.contains(name)) seconds_[name] = run.GetAdjustedCPUTime();
+            if (median) medians_.insert(name);
+        }
         ConsoleReporter::ReportRuns(runs);
     }
     void printRatios() const {
@@ -108,6 +115,7 @@ public:
 
 private:
     std::map<std::string, double> seconds_;
+    std::set<std::string> medians_;
 };
 
 }  // namespace

@@ -221,6 +221,40 @@ TEST(MinDeltaR, TypedPathsMatchReference) {
     EXPECT_NEAR(values[5], std::hypot(2.0, 2.0), 1e-12);
 }
 
+TEST(MinDeltaR, MaskOfTheSecondCollection) {
+    // Events with few objects (staged) and one with 40 (the direct path); the mask drops some
+    // of each, all of event 2's, and the result equals minDeltaR against the masked copies.
+    std::vector<std::vector<double>> eta1 = {{0.5, -1.0}, {0.0, 1.0, 2.0}, {0.3}, {3.0}};
+    std::vector<std::vector<double>> phi1 = {{0.1, 3.0}, {-3.1, 0.0, 1.5}, {0.0}, {2.0}};
+    std::vector<std::vector<double>> eta2 = {{0.4, 0.6}, {}, {0.3}, {0.9, -0.5, 3.0}};
+    std::vector<std::vector<double>> phi2 = {{0.1, -3.1}, {}, {0.0}, {1.2, 9.0, 2.0}};
+    std::vector<std::vector<bool>> keep = {{false, true}, {}, {false}, {true, true, false}};
+    for (int j = 0; j < 40; ++j) {
+        eta2[1].push_back(-2.5 + 0.125 * j);
+        phi2[1].push_back(-3.0 + 0.15 * j);
+        keep[1].push_back(j % 3 == 0);
+    }
+    const Column mask = jagged<bool>(keep);
+    const Column with_mask = minDeltaR(jagged<double>(eta1), jagged<double>(phi1),
+                                       jagged<double>(eta2), jagged<double>(phi2), &mask);
+    const Column masked_first =
+        minDeltaR(jagged<double>(eta1), jagged<double>(phi1),
+                  maskObjects(jagged<double>(eta2), mask), maskObjects(jagged<double>(phi2), mask));
+    const auto a = with_mask.values<double>();
+    const auto b = masked_first.values<double>();
+    ASSERT_EQ(a.size(), 7u);
+    ASSERT_EQ(b.size(), 7u);
+    for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << "object " << i;
+    EXPECT_EQ(a[5], std::numeric_limits<double>::infinity());  // event 2: every object masked
+    // object 0, (0.5, 0.1), sees only (0.6, -3.1): deltaPhi wraps to 2 pi - 3.2
+    EXPECT_NEAR(a[0], std::hypot(0.1, 2 * std::numbers::pi - 3.2), 1e-12);
+    // A mask of another shape is an error.
+    const Column short_mask = jagged<bool>({{true}, {}, {true}, {true}});
+    EXPECT_THROW(minDeltaR(jagged<double>(eta1), jagged<double>(phi1), jagged<double>(eta2),
+                           jagged<double>(phi2), &short_mask),
+                 UsageError);
+}
+
 TEST(MinDeltaR, MismatchedShapes) {
     const Column a = jagged<double>({{1}, {2}});
     const Column b = jagged<double>({{1}});

@@ -152,6 +152,10 @@ struct MinDeltaRArgs {
     std::int64_t first_phi_shift;
     std::int64_t second_phi_shift;
     double* out;  // out[i - first.front()] for value position i of the first collection
+    // Optional: only the second collection's objects whose byte here is non-zero take part
+    // (indexed like second's eta values, shifted by second_mask_shift).
+    const std::uint8_t* second_mask = nullptr;
+    std::int64_t second_mask_shift = 0;
 };
 
 // Events have few objects, so the second collection's (eta, phi) of an event are staged in
@@ -166,6 +170,8 @@ void minDeltaRTyped(const MinDeltaRArgs& args, const T1* eta1, const T1* phi1, c
     const Offsets& b = args.second;
     const std::int64_t shift1 = args.first_phi_shift;
     const std::int64_t shift2 = args.second_phi_shift;
+    const std::uint8_t* mask = args.second_mask;
+    const std::int64_t mask_shift = args.second_mask_shift;
     double* out = args.out;
     const std::int64_t out_base = a.front();
     const std::size_t events = a.size() - 1;
@@ -176,15 +182,18 @@ void minDeltaRTyped(const MinDeltaRArgs& args, const T1* eta1, const T1* phi1, c
         const std::int64_t b_begin = b[e];
         const std::int64_t nb = b[e + 1] - b_begin;
         if (nb <= kStage) {
+            // With a mask, the kept objects are compacted into the stage without a branch.
+            std::int64_t staged = 0;
             for (std::int64_t j = 0; j < nb; ++j) {
-                stage_eta[j] = static_cast<double>(eta2[b_begin + j]);
-                stage_phi[j] = static_cast<double>(phi2[b_begin + j + shift2]);
+                stage_eta[staged] = static_cast<double>(eta2[b_begin + j]);
+                stage_phi[staged] = static_cast<double>(phi2[b_begin + j + shift2]);
+                staged += mask == nullptr || mask[b_begin + j + mask_shift] != 0 ? 1 : 0;
             }
             for (std::int64_t i = a_begin; i < a_end; ++i) {
                 const double eta = static_cast<double>(eta1[i]);
                 const double phi = static_cast<double>(phi1[i + shift1]);
                 double best = std::numeric_limits<double>::infinity();
-                for (std::int64_t j = 0; j < nb; ++j) {
+                for (std::int64_t j = 0; j < staged; ++j) {
                     const double deta = eta - stage_eta[j];
                     const double d2 = deta * deta + deltaPhiSquared(phi, stage_phi[j]);
                     best = d2 < best ? d2 : best;
@@ -201,7 +210,8 @@ void minDeltaRTyped(const MinDeltaRArgs& args, const T1* eta1, const T1* phi1, c
                 const double deta = eta - static_cast<double>(eta2[j]);
                 const double d2 =
                     deta * deta + deltaPhiSquared(phi, static_cast<double>(phi2[j + shift2]));
-                best = d2 < best ? d2 : best;
+                const bool kept = mask == nullptr || mask[j + mask_shift] != 0;
+                best = kept && d2 < best ? d2 : best;
             }
             out[i - out_base] = std::sqrt(best);
         }
@@ -261,7 +271,7 @@ Column sumMembers(std::span<const FourVectorColumns> members, FourVectorPart whi
 }
 
 Column minDeltaR(const Column& first_eta, const Column& first_phi, const Column& second_eta,
-                 const Column& second_phi) {
+                 const Column& second_phi, const Column* second_mask) {
     constexpr std::string_view kWhat = "mindR";
     const Offsets& a = jaggedOffsets(first_eta, kWhat);
     const Offsets& a_phi = jaggedOffsets(first_phi, kWhat);
@@ -269,6 +279,11 @@ Column minDeltaR(const Column& first_eta, const Column& first_phi, const Column&
     const Offsets& b_phi = jaggedOffsets(second_phi, kWhat);
     checkSameCounts(a, a_phi, kWhat);
     checkSameCounts(b, b_phi, kWhat);
+    if (second_mask != nullptr) {
+        if (second_mask->dtype() != DType::Bool)
+            throw UsageError("mindR: the mask must be a per-object bool column");
+        checkSameCounts(b, jaggedOffsets(*second_mask, kWhat), kWhat);
+    }
     if (a.size() != b.size())
         throw UsageError(
             fmt::format("mindR: collections have different numbers of entries ({} "
@@ -278,8 +293,12 @@ Column minDeltaR(const Column& first_eta, const Column& first_phi, const Column&
     Column out(DType::Float64, 1);
     out.offsets(0) = rebased(a);
     out.bytes().resize(static_cast<std::size_t>(a.back() - a.front()) * sizeof(double));
-    const MinDeltaRArgs args{a, b, a_phi.front() - a.front(), b_phi.front() - b.front(),
-                             data<double>(out)};
+    MinDeltaRArgs args{a, b, a_phi.front() - a.front(), b_phi.front() - b.front(),
+                       data<double>(out)};
+    if (second_mask != nullptr) {
+        args.second_mask = reinterpret_cast<const std::uint8_t*>(second_mask->bytes().data());
+        args.second_mask_shift = second_mask->offsets(0).front() - b.front();
+    }
     // Float32 and Float64 (the types of real eta/phi branches) are read directly; anything
     // else is widened to double once.
     const auto direct = [](const Column& c) {

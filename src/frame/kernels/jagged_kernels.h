@@ -86,8 +86,10 @@ Column sumObjects(const FourVectorColumns& objects, FourVectorPart part);
 Column sumMembers(std::span<const FourVectorColumns> members, FourVectorPart part);
 
 // Per object of `first`, the smallest deltaR to an object of `second` in the same event
-// (Float64, +inf when `second` is empty). Both jagged over the same events.
+// (Float64, +inf when `second` is empty). Both jagged over the same events. With
+// `second_mask` (a Bool column shaped like `second`), only the objects it keeps take part:
+// the same result as masking `second` first, without copying its fields.
 Column minDeltaR(const Column& first_eta, const Column& first_phi, const Column& second_eta,
-                 const Column& second_phi);
+                 const Column& second_phi, const Column* second_mask = nullptr);
 
 }  // namespace hepflow::frame::kernels

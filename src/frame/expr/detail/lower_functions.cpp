@@ -259,9 +259,13 @@ Val Compiler::lowerMinDeltaR(const Node& node, const std::string& name) {
                                        : "cleaned() takes two collections and a deltaR");
     const CollPtr a = lowerCollection(*args[0], name + "()");
     const CollPtr b = lowerCollection(*args[1], name + "()");
+    // B[mask] is read as B's fields plus the mask: the kernel skips the masked-out objects
+    // instead of the masked fields being copied first.
+    const bool b_masked = b->kind == Coll::Kind::Masked;
+    const CollPtr b_fields = b_masked ? b->parent : b;
     std::array<Val, 4> in;
     std::size_t k = 0;
-    for (const auto& [c, pos] : {std::pair{a, args[0]->pos}, std::pair{b, args[1]->pos}}) {
+    for (const auto& [c, pos] : {std::pair{a, args[0]->pos}, std::pair{b_fields, args[1]->pos}}) {
         for (const char* part : {"eta", "phi"}) {
             const auto f = fourVectorField(*c, part);
             if (!f) fail(pos, fmt::format("collection '{}' has no '{}' field", c->root, part));
@@ -273,16 +277,21 @@ Val Compiler::lowerMinDeltaR(const Node& node, const std::string& name) {
     dr.ty = Ty::Double;
     dr.coll = in[0].coll;
     dr.root = in[0].root;
-    dr.key = fmt::format("mindR({},{},{},{})", in[0].key, in[1].key, in[2].key, in[3].key);
+    dr.key = fmt::format("mindR({},{},{},{}|{})", in[0].key, in[1].key, in[2].key, in[3].key,
+                         b_masked ? b->mask.key : "");
     if (const Val* m = memo(dr.key)) {
         dr = *m;
     } else {
         dr.reg = newRegister();
-        const std::array<int, 4> regs = {in[0].reg, in[1].reg, in[2].reg, in[3].reg};
+        const std::array<int, 5> regs = {in[0].reg, in[1].reg, in[2].reg, in[3].reg,
+                                         b_masked ? b->mask.reg : -1};
         const int out_reg = dr.reg;
-        emit({regs[0], regs[1], regs[2], regs[3]}, {out_reg}, [regs, out_reg](Frame& frame) {
+        std::vector<int> inputs(regs.begin(), regs.begin() + 4);
+        if (b_masked) inputs.push_back(regs[4]);
+        emit(inputs, {out_reg}, [regs, out_reg](Frame& frame) {
             frame.set(out_reg, kernels::minDeltaR(frame.in(regs[0]), frame.in(regs[1]),
-                                                  frame.in(regs[2]), frame.in(regs[3])));
+                                                  frame.in(regs[2]), frame.in(regs[3]),
+                                                  regs[4] >= 0 ? &frame.in(regs[4]) : nullptr));
         });
         dr = remember(dr);
     }
