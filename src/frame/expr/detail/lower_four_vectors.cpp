@@ -10,6 +10,54 @@
 
 namespace hepflow::frame::expr::detail {
 
+namespace {
+
+struct FusedSumArgs {
+    const double* const* cartesian;  // per member: px, py, pz, E of its collection
+    const std::int64_t* const* positions;
+    const Offsets* const* objects;  // per member: its collection's offsets
+    const Offsets* combinations;
+    double* out;
+};
+
+// `part` of the sum of the members of every combination, reading each member's (px, py, pz,
+// E) through its positions. Members and part are compile-time constants: the member loop
+// unrolls and the part's switch folds.
+template <std::size_t kMembers, kernels::FourVectorPart kPart>
+void sumCombinationMembers(const FusedSumArgs& args) {
+    const Offsets& combos = *args.combinations;
+    const std::int64_t first = combos.front();
+    const std::size_t num_events = combos.size() - 1;
+    for (std::size_t e = 0; e < num_events; ++e) {
+        std::int64_t base[kMembers];
+        for (std::size_t m = 0; m < kMembers; ++m) base[m] = (*args.objects[m])[e];
+        for (std::int64_t i = combos[e] - first; i < combos[e + 1] - first; ++i) {
+            double x = 0, y = 0, z = 0, energy = 0;
+            for (std::size_t m = 0; m < kMembers; ++m) {
+                const std::int64_t j = base[m] + args.positions[m][i];
+                x += args.cartesian[4 * m][j];
+                y += args.cartesian[4 * m + 1][j];
+                z += args.cartesian[4 * m + 2][j];
+                energy += args.cartesian[4 * m + 3][j];
+            }
+            args.out[i] = fourVectorPart(kPart, x, y, z, energy);
+        }
+    }
+}
+
+template <class F>
+void withPart(kernels::FourVectorPart part, F&& f) {
+    using enum kernels::FourVectorPart;
+    switch (part) {
+        case Mass: f.template operator()<Mass>(); return;
+        case Pt: f.template operator()<Pt>(); return;
+        case Eta: f.template operator()<Eta>(); return;
+        case Phi: f.template operator()<Phi>(); return;
+    }
+}
+
+}  // namespace
+
 Val Compiler::lowerFourVector(const Node& node, const std::string& name) {
     const kernels::FourVectorPart part = name == "mass"  ? kernels::FourVectorPart::Mass
                                          : name == "pt"  ? kernels::FourVectorPart::Pt
@@ -103,7 +151,6 @@ Val Compiler::lowerFourVector(const Node& node, const std::string& name) {
         const std::size_t num_members = inputs.size() / 5;
         const Column& shape = frame.in(inputs[4]);
         const Offsets& combos = shape.offsets(0);
-        const std::size_t num_events = combos.size() - 1;
         std::vector<const double*> p(num_members * 4);
         std::vector<const std::int64_t*> pos(num_members);
         std::vector<const Offsets*> objects(num_members);
@@ -117,23 +164,16 @@ Val Compiler::lowerFourVector(const Node& node, const std::string& name) {
                            "four-vector columns and combinations over other events");
         }
         Column out = newLike<double>(frame, shape, true, activeCount(shape));
-        double* dst = out.values<double>().data();
-        const std::int64_t first = combos.front();
-        std::vector<std::int64_t> base(num_members);
-        for (std::size_t e = 0; e < num_events; ++e) {
-            for (std::size_t m = 0; m < num_members; ++m) base[m] = (*objects[m])[e];
-            for (std::int64_t i = combos[e] - first; i < combos[e + 1] - first; ++i) {
-                double x = 0, y = 0, z = 0, energy = 0;
-                for (std::size_t m = 0; m < num_members; ++m) {
-                    const std::int64_t j = base[m] + pos[m][i];
-                    x += p[4 * m][j];
-                    y += p[4 * m + 1][j];
-                    z += p[4 * m + 2][j];
-                    energy += p[4 * m + 3][j];
-                }
-                dst[i] = fourVectorPart(part, x, y, z, energy);
+        const FusedSumArgs args{p.data(), pos.data(), objects.data(), &combos,
+                                out.values<double>().data()};
+        withPart(part, [&]<kernels::FourVectorPart kPart>() {
+            switch (num_members) {
+                case 1: sumCombinationMembers<1, kPart>(args); break;
+                case 2: sumCombinationMembers<2, kPart>(args); break;
+                case 3: sumCombinationMembers<3, kPart>(args); break;
+                default: HEPFLOW_ASSERT(false, "combinations of 1 to 3 members");
             }
-        }
+        });
         frame.set(out_reg, std::move(out));
     });
     return remember(out);

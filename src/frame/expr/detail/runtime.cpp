@@ -97,18 +97,4 @@ Column convertInput(const Column& in, std::size_t levels) {
     return out;
 }
 
-double fourVectorPart(kernels::FourVectorPart part, double x, double y, double z, double e) {
-    switch (part) {
-        case kernels::FourVectorPart::Mass:
-            return std::sqrt(std::max(e * e - (x * x + y * y + z * z), 0.0));
-        case kernels::FourVectorPart::Pt: return std::hypot(x, y);
-        case kernels::FourVectorPart::Eta: {
-            const double pt = std::hypot(x, y);
-            return pt == 0.0 ? 0.0 : std::asinh(z / pt);
-        }
-        case kernels::FourVectorPart::Phi: return std::atan2(y, x);
-    }
-    return 0.0;
-}
-
 }  // namespace hepflow::frame::expr::detail
