@@ -111,6 +111,72 @@ TEST(ExpressionGraph, MatchesHandLoops) {
     EXPECT_NE(tree->findBranch("nGoodMuon"), nullptr);
 }
 
+// An object selection is made field by field, each field when first needed (here: charge by
+// a define before the cut, pt and index only for the events an output keeps); a selection of
+// a selection keeps the index into the file's collection; integer fields are Int64.
+TEST(ExpressionGraph, ObjectsOfObjectsKeepTheirIndexAndTypes) {
+    enginetest::TempDir dir;
+    const auto sample = enginetest::makeSample(3000, 9);
+    enginetest::writeSample(sample, dir.file("in.root"), 250);
+    const auto dataset = Dataset::open({dir.file("in.root")}, "Events");
+    Analysis analysis(*dataset);
+    analysis.selectObjects("Good", "Muon [Muon_pt > 15]");
+    analysis.selectObjects("Tight", "Good[Good_pt > 30 && abs(Good_eta) < 2]");
+    analysis.define("charge_sum", "sum(Tight_charge)");
+    analysis.filter("one_tight", "nTight >= 1");
+    SnapshotSpec output;
+    output.path = dir.file("out.root");
+    output.branches = {"event",        "nTight",     "Tight_pt",  "Tight_index",
+                       "Tight_charge", "Good_index", "charge_sum"};
+    analysis.snapshot(output);
+    RunOptions options;
+    options.unit_bytes = 1;
+    const auto result = analysis.run(options);
+
+    std::vector<std::int64_t> tight_index, good_index;
+    std::vector<float> tight_pt;
+    std::vector<std::int64_t> charge_sum;
+    std::int64_t passed = 0;
+    for (std::size_t i = 0; i < sample.size(); ++i) {
+        std::vector<std::int64_t> good, tight;
+        for (std::size_t k = 0; k < sample.muon_pt[i].size(); ++k) {
+            if (!(sample.muon_pt[i][k] > 15)) continue;
+            good.push_back(static_cast<std::int64_t>(k));
+            if (sample.muon_pt[i][k] > 30 && std::abs(sample.muon_eta[i][k]) < 2)
+                tight.push_back(static_cast<std::int64_t>(k));
+        }
+        if (tight.empty()) continue;
+        ++passed;
+        std::int64_t charges = 0;
+        for (const auto k : tight) {
+            tight_index.push_back(k);
+            tight_pt.push_back(sample.muon_pt[i][static_cast<std::size_t>(k)]);
+            charges += sample.muon_charge[i][static_cast<std::size_t>(k)];
+        }
+        good_index.insert(good_index.end(), good.begin(), good.end());
+        charge_sum.push_back(charges);
+    }
+    ASSERT_EQ(result.cutflow.size(), 1u);
+    EXPECT_EQ(result.cutflow[0].passed, passed);
+    ASSERT_GT(passed, 100);
+    // Some tight muons are not the first good one: the index is the file's position.
+    EXPECT_NE(tight_index, std::vector<std::int64_t>(tight_index.size(), 0));
+
+    const auto file = root::RootFile::open(dir.file("out.root"));
+    const auto tree = root::Tree::open(*file, "Events");
+    const auto read = [&](const char* name) {
+        const auto* branch = tree->findBranch(name);
+        EXPECT_NE(branch, nullptr) << name;
+        return tree->readBranch(*branch);
+    };
+    const auto asVector = [](const auto span) { return std::vector(span.begin(), span.end()); };
+    EXPECT_EQ(asVector(read("Tight_index").values<std::int64_t>()), tight_index);
+    EXPECT_EQ(asVector(read("Good_index").values<std::int64_t>()), good_index);
+    EXPECT_EQ(asVector(read("Tight_pt").values<float>()), tight_pt);
+    EXPECT_EQ(read("Tight_charge").dtype(), frame::DType::Int64);
+    EXPECT_EQ(asVector(read("charge_sum").values<std::int64_t>()), charge_sum);
+}
+
 TEST(ExpressionGraph, CompilerErrorsNameTheStepAndCreateNothing) {
     enginetest::TempDir dir;
     enginetest::writeSample(enginetest::makeSample(100, 5), dir.file("in.root"));

@@ -20,6 +20,7 @@
 #include <tbb/task_arena.h>
 
 #include "common/error.h"
+#include "frame/engine/detail/lazy_objects.h"
 #include "frame/engine/detail/names.h"
 #include "frame/engine/detail/rows.h"
 #include "root/writer/branch_plan.h"
@@ -312,6 +313,57 @@ void dropColumns(ColumnBatch& batch, const std::vector<std::string>& names) {
     });
 }
 
+// An expression object selection `C[cut]` as separate steps (detail/lazy_objects.h): the mask
+// (a hidden column, added to `schema`), the counter and one step per field, each of exactly
+// the type the whole selection gives. nullopt (the selection stays one step) for any other
+// form, or when a part would not match the whole.
+std::optional<std::vector<BoundStep>> splitObjectSteps(const auto& step,
+                                                       const BoundComputation& whole,
+                                                       expr::Schema& schema,
+                                                       const std::string& what) {
+    if (!step.computation.isExpression()) return std::nullopt;
+    const auto text = detail::splitObjectSelection(step.computation.text());
+    if (!text) return std::nullopt;
+    const Column& prototype = whole.prototype();
+    std::vector<std::string> sources;
+    for (const auto& [field, member] : prototype.members()) {
+        sources.push_back(detail::fieldColumn(schema, text->collection, field));
+        // An empty source for "index" means positions (a collection without an index column).
+        if (sources.back().empty() && field != "index") return std::nullopt;
+    }
+    const BoundComputation mask =
+        withContext(what, [&] { return BoundComputation::bind(Computation(text->cut), schema); });
+    if (mask.prototype().dtype() != DType::Bool || mask.prototype().levels() != 1)
+        return std::nullopt;
+    const std::string mask_column = detail::maskColumnName(step.name);
+    if (schema.find(mask_column) != nullptr) return std::nullopt;
+    expr::Schema with_mask = schema;
+    with_mask.columns.push_back({mask_column, {DType::Bool, 1}});
+    const auto define = [&](std::string name, const Computation& computation) {
+        return BoundStep{BoundStep::Kind::Define,
+                         std::move(name),
+                         BoundComputation::bind(computation, with_mask),
+                         {},
+                         {}};
+    };
+    std::vector<BoundStep> parts;
+    parts.push_back({BoundStep::Kind::Define, mask_column, mask, {}, {}});
+    parts.push_back(define("n" + step.name, detail::maskCounter(what, mask_column)));
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        const auto& [field, member] = prototype.members()[i];
+        BoundStep part =
+            define(step.name + "_" + field,
+                   sources[i].empty()
+                       ? detail::maskedIndex(what, mask_column)
+                       : detail::maskedField(what, sources[i], mask_column, member.dtype()));
+        const Column& made = part.computation.prototype();
+        if (made.dtype() != member.dtype() || made.levels() != member.levels()) return std::nullopt;
+        parts.push_back(std::move(part));
+    }
+    schema = std::move(with_mask);
+    return parts;
+}
+
 }  // namespace
 
 Analysis::Analysis(const Dataset& dataset) : dataset_(dataset) {}
@@ -422,6 +474,9 @@ void Analysis::check() {
                                     "Collection[mask], e.g. Muon[Muon_pt > 20])",
                                     what, bound.text(), shapeText(prototype)));
                 bound_step.counter = "n" + step.name;
+                // Split before the fields enter the schema: the split binds against the
+                // columns as the selection saw them.
+                auto split = splitObjectSteps(step, bound, schema, what);
                 for (const auto& [field, member] : prototype.members()) {
                     bound_step.field_columns.push_back(step.name + "_" + field);
                     addColumn(what, bound_step.field_columns.back(), member, bound_step.counter);
@@ -430,6 +485,13 @@ void Analysis::check() {
                 plan->new_columns.insert(plan->new_columns.end(), bound_step.field_columns.begin(),
                                          bound_step.field_columns.end());
                 plan->new_columns.push_back(bound_step.counter);
+                if (split) {
+                    for (auto& part : *split) {
+                        need(part.computation.inputs());
+                        plan->steps.push_back(std::move(part));
+                    }
+                    continue;
+                }
                 break;
             }
             case Step::Kind::Define:

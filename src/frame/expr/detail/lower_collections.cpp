@@ -19,7 +19,10 @@ CollPtr Compiler::baseCollection(const std::string& name) {
         coll->fields.push_back(f);
         coll->columns.push_back(column);
     }
-    coll->fields.push_back("index");
+    // The objects of an earlier selection (GoodMuon_index) keep their index into the file's
+    // collection; only a collection without one gets positions.
+    if (std::find(coll->fields.begin(), coll->fields.end(), "index") == coll->fields.end())
+        coll->fields.push_back("index");
     base_colls_[name] = coll;
     return coll;
 }
@@ -59,12 +62,12 @@ Val Compiler::field(const CollPtr& coll, const std::string& name) {
     Val v;
     switch (coll->kind) {
         case Coll::Kind::Base: {
-            if (name == "index") {
+            const auto it = std::find(coll->fields.begin(), coll->fields.end(), name);
+            const auto at = static_cast<std::size_t>(it - coll->fields.begin());
+            if (at < coll->columns.size())
+                v = loadColumn(coll->columns[at]);
+            else  // the positions "index" of a collection without an index column
                 v = localIndex(offsetsOf(coll));
-            } else {
-                const auto it = std::find(coll->fields.begin(), coll->fields.end(), name);
-                v = loadColumn(coll->columns[static_cast<std::size_t>(it - coll->fields.begin())]);
-            }
             break;
         }
         case Coll::Kind::Masked: {
