@@ -308,6 +308,12 @@ TEST(Concat, FirstThenSecondPerEvent) {
               (std::vector<std::vector<std::string>>{{"a", "b"}, {"c"}}));
     EXPECT_THROW(concat(a, jagged<float>({{1}, {2}, {3}})), UsageError);
     EXPECT_THROW(concat(a, jagged<double>({{1}})), UsageError);
+    // The source of each object of the result, from the two offsets (a's start past 0).
+    const Column source = concatSource(a.offsets(0), b.offsets(0));
+    EXPECT_EQ(source.offsets(0), (Offsets{0, 3, 3, 6}));
+    EXPECT_EQ(nested<std::int64_t>(source),
+              (std::vector<std::vector<std::int64_t>>{{0, 0, 1}, {}, {0, 1, 1}}));
+    EXPECT_THROW(concatSource(a.offsets(0), Offsets{0, 1}), UsageError);
 }
 
 // ---- fast paths over many small events, against scalar loops ----------------------------

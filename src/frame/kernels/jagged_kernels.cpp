@@ -437,6 +437,34 @@ Column gather(const Column& jagged, const Column& indices) {
     return out;
 }
 
+Column concatSource(const Offsets& first, const Offsets& second) {
+    checkOffsets(first, "concat");
+    checkOffsets(second, "concat");
+    if (first.size() != second.size())
+        throw UsageError(
+            fmt::format("concat: collections have different numbers of entries ({} and {})",
+                        first.size() - 1, second.size() - 1));
+    const std::size_t events = first.size() - 1;
+    checkResultSize(static_cast<double>(first.back() - first.front()) +
+                        static_cast<double>(second.back() - second.front()),
+                    "concat");
+    Column out(DType::Int64, 1);
+    Offsets& offsets = out.offsets(0);
+    offsets.resize(events + 1);
+    offsets[0] = 0;
+    for (std::size_t e = 0; e < events; ++e)
+        offsets[e + 1] = offsets[e] + (first[e + 1] - first[e]) + (second[e + 1] - second[e]);
+    out.bytes().resize(static_cast<std::size_t>(offsets.back()) * sizeof(std::int64_t));
+    auto* dst = data<std::int64_t>(out);
+    for (std::size_t e = 0; e < events; ++e) {
+        std::int64_t* begin = dst + offsets[e];
+        std::int64_t* middle = begin + (first[e + 1] - first[e]);
+        std::fill(begin, middle, std::int64_t{0});
+        std::fill(middle, dst + offsets[e + 1], std::int64_t{1});
+    }
+    return out;
+}
+
 Column concat(const Column& first, const Column& second) {
     if (first.dtype() != second.dtype() || first.levels() != second.levels())
         throw UsageError(fmt::format("concat: columns differ in type ({} and {})",

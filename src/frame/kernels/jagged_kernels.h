@@ -70,6 +70,9 @@ Combinations crossPairs(const Offsets& first, const Offsets& second);
 
 // Per event, the objects of `first` then those of `second` (same dtype).
 Column concat(const Column& first, const Column& second);
+// The `source` of concat(first, second)'s objects: per event, 0 for each of `first`'s
+// objects, then 1 for each of `second`'s (jagged Int64).
+Column concatSource(const Offsets& first, const Offsets& second);
 
 // Four-vectors given by pt, eta, phi, mass columns of one shape (flat or jagged alike).
 struct FourVectorColumns {

@@ -82,8 +82,21 @@ Val Compiler::field(const CollPtr& coll, const std::string& name) {
             Val a;
             Val b;
             if (name == "source") {
-                a = broadcastTo(makeConst<std::int64_t>(0), offsetsOf(coll->parent));
-                b = broadcastTo(makeConst<std::int64_t>(1), offsetsOf(coll->second));
+                // 0 for the first collection's objects, 1 for the second's: one pass over
+                // the two offsets.
+                a = offsetsOf(coll->parent);
+                b = offsetsOf(coll->second);
+                v.shape = Shape::Object;
+                v.ty = Ty::Int;
+                v.reg = newRegister();
+                const int a_reg = a.reg;
+                const int b_reg = b.reg;
+                const int out_reg = v.reg;
+                emit({a_reg, b_reg}, {out_reg}, [a_reg, b_reg, out_reg](Frame& frame) {
+                    frame.set(out_reg, kernels::concatSource(frame.in(a_reg).offsets(0),
+                                                             frame.in(b_reg).offsets(0)));
+                });
+                break;
             } else {
                 a = field(coll->parent, name);
                 b = field(coll->second, name);
