@@ -9,6 +9,8 @@
 //   HEPFLOW_BENCH_GB           input size in GiB (2)
 //   HEPFLOW_BENCH_THREADS      thread counts, comma-separated (1,2)
 //   HEPFLOW_BENCH_CONFIGS      configs, comma-separated (the two examples)
+//   HEPFLOW_BENCH_OUTPUT_COMPRESSION  replaces every output's compression (e.g. lz4), to
+//                              tell the engine's cost from the output codec's
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -200,6 +202,12 @@ engine::ReduceConfig configFor(const std::string& config_path, const Input& inpu
     auto config = engine::loadReduceConfig(config_path);
     config.inputs = {input.path};
     for (auto& output : config.outputs) output.file = (out_dir / output.file).string();
+    // To tell the engine's own cost from the output codec's (zstd:5 is zstd level 10).
+    const std::string output_compression = envOr("HEPFLOW_BENCH_OUTPUT_COMPRESSION", "");
+    if (!output_compression.empty())
+        for (auto& output : config.outputs)
+            output.compression = hepflow::root::parseCompressionSpec(
+                output_compression, "HEPFLOW_BENCH_OUTPUT_COMPRESSION");
     if (!config.histogram_file.empty())
         config.histogram_file = (out_dir / config.histogram_file).string();
     return config;
