@@ -355,6 +355,48 @@ TEST(TreeTest, ReadBranchesEqualsSingleReads) {
     }
 }
 
+// The direct path (numeric branches decoded straight into their final column) and the
+// per-basket path it falls back to give the same columns, for every branch of every tree of
+// every test file, whole and over an entry range that cuts baskets.
+TEST(TreeTest, DirectAndPerBasketPathsAgree) {
+    int compared = 0;
+    for (const auto& [file_name, file_json] : test::expectedJson().at("files").items()) {
+        const auto file = RootFile::open(dataPath(file_name));
+        for (const auto& tree_json : file_json.at("trees")) {
+            SCOPED_TRACE(file_name + ":" + tree_json.at("path").get<std::string>());
+            const auto tree = Tree::open(*file, tree_json.at("path").get<std::string>());
+            std::vector<const TBranch*> branches;
+            for (const TBranch* branch : tree->branches()) {
+                const BranchInfo& info = tree->branchInfo(*branch);
+                if (info.interpretation && !info.baskets.empty() &&
+                    info.num_entries == tree->numEntries())
+                    branches.push_back(branch);
+            }
+            if (branches.empty()) continue;
+            const std::int64_t n = tree->numEntries();
+            for (const auto& [begin, end] :
+                 {std::pair<std::int64_t, std::int64_t>{0, -1}, {n / 3, n - n / 4}}) {
+                const auto direct = tree->readBranches(branches, begin, end);
+                const auto per_basket = tree->readBranchesPerBasket(branches, begin, end);
+                ASSERT_EQ(direct.size(), branches.size());
+                ASSERT_EQ(per_basket.size(), branches.size());
+                for (std::size_t k = 0; k < branches.size(); ++k) {
+                    const auto& a = direct[k];
+                    const auto& b = per_basket[k];
+                    EXPECT_EQ(a.dtype(), b.dtype()) << branches[k]->path;
+                    EXPECT_EQ(a.length(), b.length()) << branches[k]->path;
+                    EXPECT_EQ(a.bytes(), b.bytes()) << branches[k]->path;
+                    ASSERT_EQ(a.levels(), b.levels()) << branches[k]->path;
+                    for (std::size_t level = 0; level < a.levels(); ++level)
+                        EXPECT_EQ(a.offsets(level), b.offsets(level)) << branches[k]->path;
+                    ++compared;
+                }
+            }
+        }
+    }
+    EXPECT_GT(compared, 1000);
+}
+
 TEST(TreeTest, ReadBranchesFetchesOnlyTheirBaskets) {
     const auto file = RootFile::open(dataPath("nanoAOD_2015_CMS_Open_Data_ttbar.root"));
     const auto tree = Tree::open(*file, "Events");

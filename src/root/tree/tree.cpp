@@ -292,6 +292,12 @@ std::vector<frame::Column> Tree::readBranches(std::span<const TBranch* const> br
     return out;
 }
 
+std::vector<frame::Column> Tree::readBranchesPerBasket(std::span<const TBranch* const> branches,
+                                                       std::int64_t entry_begin,
+                                                       std::int64_t entry_end) const {
+    return readBranchesImpl(branches, entry_begin, entry_end, false);
+}
+
 std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const> branches,
                                                   std::int64_t entry_begin, std::int64_t entry_end,
                                                   bool direct) const {

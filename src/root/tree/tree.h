@@ -93,6 +93,12 @@ public:
     std::vector<frame::Column> readBranches(std::span<const TBranch* const> branches,
                                             std::int64_t entry_begin = 0,
                                             std::int64_t entry_end = -1) const;
+    // readBranches through the per-basket path only: every basket decodes into a column of its
+    // own, concatenated afterwards. readBranches falls back to it for odd files (entry offsets
+    // that disagree with a basket's data size); public so that tests compare the two paths.
+    std::vector<frame::Column> readBranchesPerBasket(std::span<const TBranch* const> branches,
+                                                     std::int64_t entry_begin = 0,
+                                                     std::int64_t entry_end = -1) const;
 
 private:
     Tree(const RootFile& file, std::string path, std::shared_ptr<TTree> model);
