@@ -10,9 +10,9 @@
 #include <immintrin.h>
 
 // libmvec's AVX2 variants (x86-64 vector function ABI, glibc >= 2.22): 4 doubles in ymm0.
-extern "C" __m256d _ZGVdN4v_cos(__m256d);
-extern "C" __m256d _ZGVdN4v_sin(__m256d);
-extern "C" __m256d _ZGVdN4v_exp(__m256d);
+extern "C" __attribute__((target("avx2,fma"))) __m256d _ZGVdN4v_cos(__m256d);
+extern "C" __attribute__((target("avx2,fma"))) __m256d _ZGVdN4v_sin(__m256d);
+extern "C" __attribute__((target("avx2,fma"))) __m256d _ZGVdN4v_exp(__m256d);
 #endif
 
 namespace hepflow::frame::kernels {
