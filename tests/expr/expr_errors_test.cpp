@@ -163,6 +163,25 @@ TEST(ExprTypes, InputsAreSortedUsedColumnsOnly) {
     EXPECT_EQ(compile("count(Muon)", nanoSchema()).inputs(), (std::vector<std::string>{"Muon_pt"}));
 }
 
+// The engine's own "#..." columns (object selection masks) are neither collections nor
+// suggested for a typo.
+TEST(ExprErrors, InternalColumnsAreInvisible) {
+    Schema s = nanoSchema();
+    s.columns.push_back({"#Good.mask", {DType::Bool, 1}});
+    s.columns.push_back({"#Goodmask", {DType::Bool, 1}});
+    const auto message = [&](const char* text) {
+        try {
+            compile(text, s);
+        } catch (const UsageError& e) {
+            return std::string(e.message());
+        }
+        return std::string("(no error)");
+    };
+    EXPECT_EQ(message("count(Good)"), "col 7: unknown column 'Good'") << message("count(Good)");
+    EXPECT_EQ(message("Goodmask"), "col 1: unknown column 'Goodmask'") << message("Goodmask");
+    EXPECT_EQ(compile("count(Muon)", s).inputs(), (std::vector<std::string>{"Muon_pt"}));
+}
+
 TEST(ExprTypes, LetShadowsColumns) {
     const auto e = compile("let MET_pt = 3; MET_pt", nanoSchema());
     EXPECT_TRUE(e.inputs().empty());

@@ -8,6 +8,10 @@
 
 namespace hepflow::frame::expr::detail {
 
+bool isInternalColumn(std::string_view name) {
+    return !name.empty() && name.front() == '#';
+}
+
 bool usableColumn(const ColumnType& type) {
     return type.levels <= 1 && type.dtype != DType::String && type.dtype != DType::Struct;
 }
@@ -16,7 +20,7 @@ bool usableColumn(const ColumnType& type) {
 CollectionIndex inferCollections(const Schema& schema) {
     CollectionIndex index;
     for (const auto& [name, type] : schema.columns) {
-        if (type.levels != 1 || !usableColumn(type)) continue;
+        if (type.levels != 1 || !usableColumn(type) || isInternalColumn(name)) continue;
         const std::size_t dot = name.find('.');
         const std::size_t underscore = name.find('_');
         const std::size_t cut = std::min(dot, underscore);

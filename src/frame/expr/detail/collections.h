@@ -20,6 +20,9 @@ namespace hepflow::frame::expr::detail {
 
 // Whether an expression may read the column: numbers and bools with at most one jagged level.
 bool usableColumn(const ColumnType& type);
+// Columns named "#..." belong to the engine (the masks of object selections): no identifier
+// names them, and they are left out of collections and suggestions.
+bool isInternalColumn(std::string_view name);
 
 // The collections of a schema.
 struct CollectionIndex {

@@ -79,7 +79,8 @@ Term Compiler::resolveName(const std::string& name, int pos) {
                               dtypeName(type->dtype), type->levels));
     }
     std::vector<std::string> candidates;
-    for (const auto& [column, _] : schema_.columns) candidates.push_back(column);
+    for (const auto& [column, _] : schema_.columns)
+        if (!isInternalColumn(column)) candidates.push_back(column);
     for (const auto& [coll, _] : collections_.fields) candidates.push_back(coll);
     for (const auto& [let, _] : lets_) candidates.push_back(let);
     for (const auto& scope : scopes_)
