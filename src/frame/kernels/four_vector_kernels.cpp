@@ -116,22 +116,6 @@ private:
     std::vector<double> px_, py_, pz_, energy_;
 };
 
-double part(const FourMomentum& p, FourVectorPart part) {
-    switch (part) {
-        case FourVectorPart::Mass: {
-            const double m2 = p.e * p.e - (p.px * p.px + p.py * p.py + p.pz * p.pz);
-            return std::sqrt(std::max(m2, 0.0));
-        }
-        case FourVectorPart::Pt: return std::hypot(p.px, p.py);
-        case FourVectorPart::Eta: {
-            const double pt = std::hypot(p.px, p.py);
-            return pt == 0.0 ? 0.0 : std::asinh(p.pz / pt);
-        }
-        case FourVectorPart::Phi: return std::atan2(p.py, p.px);
-    }
-    return 0.0;
-}
-
 // Squared deltaPhi without a data-dependent branch: for |d| <= 3 pi (phi in [-pi, pi]),
 // min(|d|, 2 pi - |d|) is the wrapped difference up to sign. Larger differences (unnormalised
 // phi) take the fmod path first, a branch that is never taken on real data.
@@ -230,7 +214,7 @@ Column sumObjects(const FourVectorColumns& objects, FourVectorPart which) {
     for (std::size_t e = 0; e < events; ++e) {
         FourMomentum sum;
         for (std::int64_t i = offsets[e]; i < offsets[e + 1]; ++i) reader.add(sum, i);
-        dst[e] = part(sum, which);
+        dst[e] = fourVectorPart(which, sum.px, sum.py, sum.pz, sum.e);
     }
     return out;
 }
@@ -265,7 +249,7 @@ Column sumMembers(std::span<const FourVectorColumns> members, FourVectorPart whi
     for (std::int64_t i = begin; i < end; ++i) {
         FourMomentum sum;
         for (std::size_t m = 0; m < readers.size(); ++m) readers[m].add(sum, i + shifts[m]);
-        dst[i - begin] = part(sum, which);
+        dst[i - begin] = fourVectorPart(which, sum.px, sum.py, sum.pz, sum.e);
     }
     return out;
 }

@@ -5,6 +5,8 @@
 // always have offsets starting at 0. Numeric inputs may be of any numeric DType.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -82,6 +84,21 @@ struct FourVectorColumns {
     const Column* mass = nullptr;  // null: massless
 };
 enum class FourVectorPart { Mass, Pt, Eta, Phi };
+// `part` of the four-vector (px, py, pz, E): mass (0 below threshold), pt, eta (0 at pt 0),
+// phi. Inline: called per object or combination with a constant `part`, the switch folds.
+inline double fourVectorPart(FourVectorPart part, double px, double py, double pz, double e) {
+    switch (part) {
+        case FourVectorPart::Mass:
+            return std::sqrt(std::max(e * e - (px * px + py * py + pz * pz), 0.0));
+        case FourVectorPart::Pt: return std::hypot(px, py);
+        case FourVectorPart::Eta: {
+            const double pt = std::hypot(px, py);
+            return pt == 0.0 ? 0.0 : std::asinh(pz / pt);
+        }
+        case FourVectorPart::Phi: return std::atan2(py, px);
+    }
+    return 0.0;
+}
 // Per event, `part` of the sum of all objects of a jagged collection (Float64, 0 when empty).
 Column sumObjects(const FourVectorColumns& objects, FourVectorPart part);
 // Elementwise `part` of the sum of several same-shaped four-vectors (e.g. the members of

@@ -12,6 +12,13 @@ bool isInternalColumn(std::string_view name) {
     return !name.empty() && name.front() == '#';
 }
 
+bool indexIsPosition(const Coll& coll, std::string_view field) {
+    if (field != "index") return false;
+    if (coll.kind == Coll::Kind::Concat) return true;
+    const auto at = std::find(coll.fields.begin(), coll.fields.end(), field) - coll.fields.begin();
+    return coll.kind == Coll::Kind::Base && static_cast<std::size_t>(at) >= coll.columns.size();
+}
+
 bool usableColumn(const ColumnType& type) {
     return type.levels <= 1 && type.dtype != DType::String && type.dtype != DType::Struct;
 }

@@ -49,6 +49,10 @@ struct Coll {
 };
 using CollPtr = std::shared_ptr<Coll>;
 
+// True when `field` of `coll` is the objects' positions in it rather than a column: the
+// "index" of a base collection without an index column, and of a concat.
+bool indexIsPosition(const Coll& coll, std::string_view field);
+
 // The combinations of a pairs()/triplets(): one register of object positions per member.
 struct Combo {
     std::string key;

@@ -62,12 +62,12 @@ Val Compiler::field(const CollPtr& coll, const std::string& name) {
     Val v;
     switch (coll->kind) {
         case Coll::Kind::Base: {
-            const auto it = std::find(coll->fields.begin(), coll->fields.end(), name);
-            const auto at = static_cast<std::size_t>(it - coll->fields.begin());
-            if (at < coll->columns.size())
-                v = loadColumn(coll->columns[at]);
-            else  // the positions "index" of a collection without an index column
+            if (indexIsPosition(*coll, name)) {
                 v = localIndex(offsetsOf(coll));
+            } else {
+                const auto it = std::find(coll->fields.begin(), coll->fields.end(), name);
+                v = loadColumn(coll->columns[static_cast<std::size_t>(it - coll->fields.begin())]);
+            }
             break;
         }
         case Coll::Kind::Masked: {

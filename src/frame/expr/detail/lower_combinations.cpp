@@ -1,7 +1,5 @@
 // Lowering of pairs()/triplets(): the combination kernels, the scope of the lambda parameters
 // and the fields of one member, read through the member's object positions.
-#include <algorithm>
-
 #include <fmt/format.h>
 
 #include "frame/expr/detail/diagnostics.h"
@@ -52,14 +50,8 @@ Val Compiler::paramField(const ParamRef& param, const std::string& name, int pos
         fail(pos, fmt::format("'{}' (an object of '{}') has no field '{}'{}", param.name,
                               coll->root, name, suggestion(name, coll->fields)));
     const Val positions = positionsOf(param);
-    // The index of a collection that numbers its objects itself (no index column) is the
-    // member's position: no gather needed.
-    const bool numbered =
-        coll->kind == Coll::Kind::Concat ||
-        (coll->kind == Coll::Kind::Base &&
-         static_cast<std::size_t>(std::find(coll->fields.begin(), coll->fields.end(), *f) -
-                                  coll->fields.begin()) >= coll->columns.size());
-    if (*f == "index" && numbered) return positions;
+    // An index that is the objects' positions is the member's position: no gather needed.
+    if (indexIsPosition(*coll, *f)) return positions;
     const Val source = field(coll, *f);
     return gatherValue(source, positions, pos);
 }

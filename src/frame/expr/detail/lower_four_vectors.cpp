@@ -40,7 +40,7 @@ void sumCombinationMembers(const FusedSumArgs& args) {
                 z += args.cartesian[4 * m + 2][j];
                 energy += args.cartesian[4 * m + 3][j];
             }
-            args.out[i] = fourVectorPart(kPart, x, y, z, energy);
+            args.out[i] = kernels::fourVectorPart(kPart, x, y, z, energy);
         }
     }
 }

@@ -3,8 +3,6 @@
 // built from recycled buffers, and the conversion of integer inputs to Int64.
 #pragma once
 
-#include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -53,21 +51,5 @@ Column newLike(Frame& frame, const Column& like, bool jagged, std::size_t n) {
 // Loads an input column: checks it against the schema and converts integers to Int64 (and
 // Bool bytes to 0/1) once, so every later kernel sees one of four value types.
 Column convertInput(const Column& in, std::size_t levels);
-
-// `part` of a four-vector sum, with the conventions of kernels::sumObjects (eta 0 at pt 0).
-// Inline: called per combination with a constant `part`, the switch folds away.
-inline double fourVectorPart(kernels::FourVectorPart part, double x, double y, double z, double e) {
-    switch (part) {
-        case kernels::FourVectorPart::Mass:
-            return std::sqrt(std::max(e * e - (x * x + y * y + z * z), 0.0));
-        case kernels::FourVectorPart::Pt: return std::hypot(x, y);
-        case kernels::FourVectorPart::Eta: {
-            const double pt = std::hypot(x, y);
-            return pt == 0.0 ? 0.0 : std::asinh(z / pt);
-        }
-        case kernels::FourVectorPart::Phi: return std::atan2(y, x);
-    }
-    return 0.0;
-}
 
 }  // namespace hepflow::frame::expr::detail
