@@ -45,6 +45,39 @@ TYPED_TEST(FilterRowsFlat, KeepsSelectedRowsOfEveryDtype) {
     EXPECT_EQ(filterRows(column, keepMask({0, 0, 0, 0, 0})).length(), 0);
 }
 
+// The fast check against the plain definition, for every length up to 12 (the vector body and
+// the scalar tail) with a fault at every position.
+bool orderedByDefinition(const I64& offsets) {
+    for (std::size_t i = 0; i < offsets.size(); ++i)
+        if (offsets[i] < 0 || (i > 0 && offsets[i] < offsets[i - 1])) return false;
+    return true;
+}
+
+TEST(OffsetsAreOrdered, MatchesTheDefinitionForEveryFaultPosition) {
+    constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+    constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+    EXPECT_TRUE(offsetsAreOrdered({}));
+    for (std::size_t n = 1; n <= 12; ++n) {
+        I64 good(n);
+        for (std::size_t i = 0; i < n; ++i) good[i] = static_cast<std::int64_t>(3 * i + (i % 2));
+        EXPECT_TRUE(offsetsAreOrdered(good)) << n;
+        for (std::size_t at = 0; at < n; ++at)
+            for (std::int64_t bad : {std::int64_t{-1}, kMin, good[at] - 2}) {
+                I64 faulty = good;
+                faulty[at] = bad;
+                EXPECT_EQ(offsetsAreOrdered(faulty), orderedByDefinition(faulty))
+                    << "n " << n << " at " << at << " value " << bad;
+            }
+        I64 top = good;
+        top.back() = kMax;  // the largest offset is still ordered
+        EXPECT_TRUE(offsetsAreOrdered(top)) << n;
+        I64 flat(n, 7);
+        EXPECT_TRUE(offsetsAreOrdered(flat)) << n;
+    }
+    // A drop from the top to 0 is a decrease even though the unsigned difference is small.
+    EXPECT_FALSE(offsetsAreOrdered(I64{0, 5, kMax, 0, 9}));
+}
+
 TEST(FilterRows, NonZeroBytesCountAsKept) {
     const Column out = filterRows(flat<std::int32_t>({10, 20, 30}), keepMask({0, 7, 255}));
     EXPECT_EQ(flatValues<std::int32_t>(out), (std::vector<std::int32_t>{20, 30}));

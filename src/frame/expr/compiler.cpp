@@ -52,19 +52,11 @@ Val Compiler::loadColumn(const std::string& name) {
                             *frame.text, name, column->length(), frame.batch->num_entries));
         if (expected.levels == 1) {
             const auto& offsets = column->offsets(0);
-            // One branch-free pass (it runs for every loaded column of every batch); the
-            // entry is looked for only when something is wrong. In unsigned arithmetic, with
-            // every offset's sign bit clear, the difference has its sign bit set exactly when
-            // the offsets decrease; OR-ing both sign bits vectorizes even on baseline x86-64.
             if (offsets.empty())
                 throw UsageError(
                     fmt::format("expression '{}': column '{}' has no offsets", *frame.text, name));
-            std::uint64_t sign_bits = 0;
-            for (std::size_t i = 1; i < offsets.size(); ++i) {
-                const auto current = static_cast<std::uint64_t>(offsets[i]);
-                sign_bits |= current | (current - static_cast<std::uint64_t>(offsets[i - 1]));
-            }
-            bool bad = (sign_bits >> 63) != 0 || offsets.front() < 0;
+            // The entry is looked for only when the fast check fails.
+            const bool bad = !kernels::offsetsAreOrdered(offsets);
             for (std::size_t i = 1; bad && i < offsets.size(); ++i)
                 if (offsets[i] < offsets[i - 1] || offsets.front() < 0)
                     throw UsageError(

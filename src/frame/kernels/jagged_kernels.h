@@ -15,6 +15,12 @@
 
 namespace hepflow::frame::kernels {
 
+// True when every offset is >= 0 and none is smaller than the one before it. Every loaded
+// column and every kernel's offsets get this check, so it is one branch-free pass with
+// independent accumulators (about memcpy's speed); callers look for the bad entry only when
+// it says false.
+bool offsetsAreOrdered(std::span<const std::int64_t> offsets);
+
 // Rows of any column (flat, jagged at any depth, strings, structs with their members) where
 // keep[row] != 0. keep.size() must equal column.length() (else UsageError). Members of any
 // column are filtered with it.
