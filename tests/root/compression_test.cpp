@@ -9,11 +9,9 @@
 #include <cctype>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
-#include <iostream>
 #include <iterator>
 #include <map>
 #include <random>
@@ -27,6 +25,7 @@
 #include <xxhash.h>
 
 #include "common/error.h"
+#include "support/test_support.h"
 
 #ifndef HEPFLOW_TESTDATA_DIR
 #define HEPFLOW_TESTDATA_DIR "tests/data"
@@ -124,11 +123,6 @@ Bytes inflate(const Record& r) {
 
 // ---------------------------------------------------------------------------------------------
 // Seeds and generated data.
-
-std::uint64_t testSeed() {
-    if (const char* env = std::getenv("HEPFLOW_TEST_SEED")) return std::strtoull(env, nullptr, 10);
-    return std::random_device{}();
-}
 
 Bytes randomBytes(std::size_t n, std::mt19937_64& rng) {
     Bytes out(n);
@@ -463,8 +457,7 @@ constexpr CompressionAlgorithm kAlgorithms[] = {
     CompressionAlgorithm::Zstd};
 
 TEST(RoundTrip, EveryAlgorithmLevelAndSmallSize) {
-    const std::uint64_t seed = testSeed();
-    std::cout << "RoundTrip seed (HEPFLOW_TEST_SEED): " << seed << "\n";
+    const std::uint64_t seed = test::testSeed("RoundTrip");
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937_64 rng(seed);
     const Bytes empty;
@@ -758,8 +751,7 @@ TEST(DeclaredUncompressedSize, SumsTheBlockHeaders) {
 // Random damage (flipped bytes, cuts) to valid payloads must end in success or hepflow::Error;
 // the sanitizer build turns any out-of-bounds access into a failure.
 TEST(CorruptPayload, RandomDamageNeverEscapesAsAnythingButError) {
-    const std::uint64_t seed = testSeed();
-    std::cout << "RandomDamage seed (HEPFLOW_TEST_SEED): " << seed << "\n";
+    const std::uint64_t seed = test::testSeed("RandomDamage");
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937_64 rng(seed);
     for (CompressionAlgorithm a : kAlgorithms) {

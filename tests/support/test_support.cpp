@@ -3,8 +3,11 @@
 #include "support/test_support.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <iterator>
+#include <random>
 #include <stdexcept>
 
 #include "io/memory_source.h"
@@ -42,6 +45,13 @@ std::vector<std::byte> fileBytes(std::string_view name) {
 std::unique_ptr<root::RootFile> openMemory(std::vector<std::byte> bytes, std::string url) {
     return std::make_unique<root::RootFile>(
         std::make_unique<io::MemorySource>(std::move(bytes), std::move(url)));
+}
+
+std::uint64_t testSeed(std::string_view test) {
+    const char* env = std::getenv("HEPFLOW_TEST_SEED");
+    const std::uint64_t seed = env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
+    std::cout << test << " seed (HEPFLOW_TEST_SEED): " << seed << "\n";
+    return seed;
 }
 
 }  // namespace hepflow::test

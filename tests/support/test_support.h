@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,5 +29,9 @@ std::vector<std::byte> fileBytes(std::string_view name);
 
 // A RootFile over `bytes` (typically a damaged copy of a test file); errors name `url`.
 std::unique_ptr<root::RootFile> openMemory(std::vector<std::byte> bytes, std::string url);
+
+// The seed of a randomized test: HEPFLOW_TEST_SEED when set, else a fresh random one. It is
+// printed with `test` so that a failure seen once (in CI) can be replayed exactly.
+std::uint64_t testSeed(std::string_view test);
 
 }  // namespace hepflow::test

@@ -90,35 +90,40 @@ struct BasketTask {
     std::size_t buffer = 0;  // index into the fetched records (on-disk baskets)
 };
 
-// The data part (fLast - fKeylen) of a basket record, read from its raw header without the
-// full checks of Basket::read: only to size a column, so 0 whenever the header looks odd (the
-// decode then throws or finds the count wrong) and never more than the basket decompresses to,
-// so a corrupt header cannot make the column huge.
-std::size_t wholeBasketDataBytes(std::span<const std::byte> record, std::uint64_t seek) {
+// The sizes of a basket record's data part (fLast - fKeylen) and whole object (fObjlen), read
+// from its raw header without the full checks of Basket::read: only to size a column, so 0
+// whenever the header looks odd (the decode then throws or finds the count wrong) and never
+// more than the basket decompresses to, so a corrupt header cannot make the column huge.
+struct BasketExtent {
+    std::size_t data_bytes = 0;
+    std::size_t object_bytes = 0;
+};
+
+BasketExtent wholeBasketExtent(std::span<const std::byte> record, std::uint64_t seek) {
     constexpr std::size_t kKeylenPosition = 14;  // fNbytes, fVersion, fObjlen, fDatime
     constexpr std::size_t kLastFromKeyEnd = 5;   // fLast, then a 1-byte flag, end the header
-    if (record.size() < kKeylenPosition + 2) return 0;
+    if (record.size() < kKeylenPosition + 2) return {};
     const auto nbytes = loadBigEndian<std::int32_t>(record.data());
     const auto objlen = loadBigEndian<std::int32_t>(record.data() + 6);
     const auto keylen = static_cast<std::size_t>(
         std::max<std::int16_t>(loadBigEndian<std::int16_t>(record.data() + kKeylenPosition), 0));
     if (static_cast<std::size_t>(nbytes) != record.size() || keylen < kKeylenPosition + 2 ||
         keylen > record.size() || objlen < 0)
-        return 0;
+        return {};
     const auto last = loadBigEndian<std::int32_t>(record.data() + keylen - kLastFromKeyEnd);
     if (last < 0 || static_cast<std::size_t>(last) < keylen ||
         static_cast<std::size_t>(last) - keylen > static_cast<std::size_t>(objlen))
-        return 0;
+        return {};
     if (static_cast<std::size_t>(objlen) != record.size() - keylen) {
         try {
             const std::uint64_t declared = declaredUncompressedSize(
                 record.subspan(keylen), std::numeric_limits<std::uint64_t>::max(), seek + keylen);
-            if (declared != static_cast<std::uint64_t>(objlen)) return 0;
+            if (declared != static_cast<std::uint64_t>(objlen)) return {};
         } catch (const Error&) {
-            return 0;
+            return {};
         }
     }
-    return static_cast<std::size_t>(last) - keylen;
+    return {static_cast<std::size_t>(last) - keylen, static_cast<std::size_t>(objlen)};
 }
 
 }  // namespace
@@ -412,9 +417,10 @@ std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const
     };
 
     // Direct branches: the values of each basket's kept rows, to size each column once.
-    // Fixed-size entries need no bytes; a counted array's whole on-disk basket holds its data
-    // part (fLast - fKeylen in the raw header) of values; only the baskets cut by the range
-    // (and embedded ones) need their entry offsets, so only those are decompressed here.
+    // Fixed-size entries need only the raw header (to check the rows fit); a counted array's
+    // whole on-disk basket holds its data part (fLast - fKeylen in the raw header) of values;
+    // only the baskets cut by the range (and embedded ones) need their entry offsets, so only
+    // those are decompressed here.
     std::vector<const DirectDecoder*> decoders(branches.size(), nullptr);
     if (direct)
         for (std::size_t k = 0; k < branches.size(); ++k)
@@ -422,21 +428,32 @@ std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const
     std::vector<std::size_t> task_values(tasks.size(), 0);
     std::vector<std::optional<Basket>> held(tasks.size());
     std::vector<std::vector<std::byte>> held_storage(tasks.size());
-    std::vector<std::size_t> counted_tasks;
-    for (std::size_t t = 0; t < tasks.size(); ++t) {
-        const DirectDecoder* decoder = decoders[tasks[t].output];
-        if (decoder == nullptr) continue;
-        if (decoder->fixedValuesPerEntry() > 0)
-            task_values[t] = static_cast<std::size_t>(tasks[t].keep_end - tasks[t].keep_begin) *
-                             decoder->fixedValuesPerEntry();
-        else
-            counted_tasks.push_back(t);
-    }
-    tbb::parallel_for(std::size_t{0}, counted_tasks.size(), [&](std::size_t c) {
-        const std::size_t t = counted_tasks[c];
+    std::vector<std::size_t> direct_tasks;
+    for (std::size_t t = 0; t < tasks.size(); ++t)
+        if (decoders[tasks[t].output] != nullptr) direct_tasks.push_back(t);
+    // fBasketEntry (in the TTree record) gives the rows that size each column: a basket whose
+    // own bytes cannot hold them (a fixed-size entry takes its bytes of data, a counted one its
+    // 4-byte entry offset) is damage, left to the per-basket path's checks and errors rather
+    // than allowed to ask for memory the file cannot fill.
+    std::atomic<bool> implausible{false};
+    tbb::parallel_for(std::size_t{0}, direct_tasks.size(), [&](std::size_t d) {
+        const std::size_t t = direct_tasks[d];
         const BasketTask& task = tasks[t];
         const DirectDecoder& decoder = *decoders[task.output];
         const BasketSlot& slot = *task.slot;
+        const auto rows = static_cast<std::size_t>(task.keep_end - task.keep_begin);
+        const std::size_t fixed = decoder.fixedValuesPerEntry();
+        if (fixed > 0) {
+            const std::size_t entry_bytes = fixed * decoder.diskValueSize();
+            const std::size_t data_bytes =
+                slot.onDisk() ? wholeBasketExtent(records[task.buffer], slot.seek).data_bytes
+                              : slot.embedded->data.size();
+            if (static_cast<std::size_t>(slot.num_entries) > data_bytes / entry_bytes)
+                implausible.store(true, std::memory_order_relaxed);
+            else
+                task_values[t] = rows * fixed;
+            return;
+        }
         const bool whole = task.keep_begin == 0 && task.keep_end == slot.num_entries;
         if (!slot.onDisk()) {
             task_values[t] =
@@ -444,8 +461,13 @@ std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const
             return;
         }
         if (whole) {
-            task_values[t] =
-                wholeBasketDataBytes(records[task.buffer], slot.seek) / decoder.diskValueSize();
+            const BasketExtent extent = wholeBasketExtent(records[task.buffer], slot.seek);
+            constexpr std::size_t kEntryOffsetBytes = 4;
+            if (static_cast<std::size_t>(slot.num_entries) >
+                (extent.object_bytes - extent.data_bytes) / kEntryOffsetBytes)
+                implausible.store(true, std::memory_order_relaxed);
+            else
+                task_values[t] = extent.data_bytes / decoder.diskValueSize();
             return;
         }
         const BasketLocation where = locate(task);
@@ -454,6 +476,7 @@ std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const
         task_values[t] =
             decoder.countValues(held[t]->view(), task.keep_begin, task.keep_end).value_or(0);
     });
+    if (implausible.load()) return {};
 
     // Where each direct task's rows and values start in its branch's column.
     std::vector<frame::Column> out;
