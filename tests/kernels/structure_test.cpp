@@ -429,5 +429,34 @@ TYPED_TEST(SmallEventPaths, MaskConcatGatherTake) {
     }
 }
 
+TYPED_TEST(SmallEventPaths, BroadcastLocalIndexConcatSource) {
+    using T = TypeParam;
+    const auto values = manyEvents<T>(3);
+    const auto other = manyEvents<T>(11);
+    const Column column = jagged<T>(values);
+    const Column second = jagged<T>(other);
+    std::vector<T> per_event;
+    std::vector<std::vector<T>> repeated(values.size());
+    std::vector<I64> positions(values.size()), sources(values.size());
+    for (std::size_t e = 0; e < values.size(); ++e) {
+        per_event.push_back(T((e * 13) % 7 != 0));
+        repeated[e].assign(values[e].size(), per_event.back());
+        for (std::size_t i = 0; i < values[e].size(); ++i)
+            positions[e].push_back(static_cast<std::int64_t>(i));
+        sources[e].assign(values[e].size(), 0);
+        sources[e].insert(sources[e].end(), other[e].size(), 1);
+    }
+    EXPECT_EQ(nested<T>(broadcast(flat<T>(per_event), column.offsets(0))), repeated);
+    EXPECT_EQ(nested<std::int64_t>(localIndex(column.offsets(0))), positions);
+    EXPECT_EQ(nested<std::int64_t>(concatSource(column.offsets(0), second.offsets(0))), sources);
+}
+
+TEST(Gather, FromAColumnWithoutValues) {
+    const Column out = gather(jagged<float>({{}, {}}), jagged<std::int64_t>({{0}, {1, -1}}));
+    const auto values = out.values<float>();
+    ASSERT_EQ(values.size(), 3u);
+    for (float v : values) EXPECT_TRUE(std::isnan(v));
+}
+
 }  // namespace
 }  // namespace hepflow::frame::kernels

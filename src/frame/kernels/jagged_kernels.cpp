@@ -56,7 +56,7 @@ std::size_t compact(const U* in, const std::uint8_t* keep, std::size_t n, U* out
 
 // Copies [begin, end) to `out` and returns the end of the copy. Ranges here are a few values,
 // for which a library memcpy call (or an exact loop's length branches) costs more than the
-// copy: whole blocks of kCopyBlock values are moved, so up to kCopyBlock - 1 values past `end`
+// copy: whole blocks of kCopyBlock values are moved, so up to kCopyBlock values past `end`
 // are read (only while below `limit`, the end of the source buffer) and written past the copy
 // (`out` needs that much room; later copies overwrite it).
 constexpr std::ptrdiff_t kCopyBlock = 4;
@@ -68,12 +68,35 @@ inline U* copySmall(const U* begin, const U* end, const U* limit, U* out) {
         return out + n;
     }
     if (limit - end >= kCopyBlock) {
-        for (std::ptrdiff_t i = 0; i < n; i += kCopyBlock)
+        // The first block is copied whatever n is (0 included): with a few objects per event,
+        // a branch on the count mispredicts on every change of count and cost more than the copy.
+        std::ptrdiff_t i = 0;
+        do {
             for (std::ptrdiff_t k = 0; k < kCopyBlock; ++k) out[i + k] = begin[i + k];
+            i += kCopyBlock;
+        } while (i < n);
         return out + n;
     }
     for (std::ptrdiff_t i = 0; i < n; ++i) out[i] = begin[i];
     return out + n;
+}
+
+// The same block scheme for filling: n values at `out` set to `value`, or to 0, 1, ..., n - 1
+// (iota). Up to kCopyBlock values past out + n are written, so `out` needs that room.
+template <class U>
+inline void fillSmall(U* out, std::ptrdiff_t n, U value) {
+    std::ptrdiff_t i = 0;
+    do {
+        for (std::ptrdiff_t k = 0; k < kCopyBlock; ++k) out[i + k] = value;
+        i += kCopyBlock;
+    } while (i < n);
+}
+inline void iotaSmall(std::int64_t* out, std::ptrdiff_t n) {
+    std::ptrdiff_t i = 0;
+    do {
+        for (std::ptrdiff_t k = 0; k < kCopyBlock; ++k) out[i + k] = i + k;
+        i += kCopyBlock;
+    } while (i < n);
 }
 
 // A per-thread buffer of at least `n` int64 reused across calls: the engine runs the kernels
@@ -364,14 +387,15 @@ Column broadcast(const Column& flat, const Offsets& offsets) {
         return out;
     }
     const std::size_t size = dtypeSize(flat.dtype());
-    out.bytes().resize(total * size);
+    out.bytes().resize((total + kCopyBlock) * size);  // room for fillSmall's block overrun
     dispatchWidth(size, [&]<class U>(Tag<U>) {
         const U* in = reinterpret_cast<const U*>(flat.bytes().data());
         U* dst = reinterpret_cast<U*>(out.bytes().data());
-        const Offsets& out_offsets = out.offsets(0);
+        const std::int64_t* out_offsets = out.offsets(0).data();
         for (std::int64_t e = 0; e < events; ++e)
-            std::fill(dst + out_offsets[e], dst + out_offsets[e + 1], in[e]);
+            fillSmall(dst + out_offsets[e], out_offsets[e + 1] - out_offsets[e], in[e]);
     });
+    out.bytes().resize(total * size);
     return out;
 }
 
@@ -380,12 +404,13 @@ Column localIndex(const Offsets& offsets) {
     Column out(DType::Int64, 1);
     out.offsets(0) = rebased(offsets);
     const Offsets& out_offsets = out.offsets(0);
-    out.bytes().resize(static_cast<std::size_t>(out_offsets.back()) * sizeof(std::int64_t));
+    const auto total = static_cast<std::size_t>(out_offsets.back());
+    out.bytes().resize((total + kCopyBlock) * sizeof(std::int64_t));  // iotaSmall's overrun
     auto* dst = data<std::int64_t>(out);
-    for (std::size_t e = 0; e + 1 < out_offsets.size(); ++e) {
-        for (std::int64_t i = out_offsets[e]; i < out_offsets[e + 1]; ++i)
-            dst[i] = i - out_offsets[e];
-    }
+    const std::int64_t* at = out_offsets.data();
+    for (std::size_t e = 0; e + 1 < out_offsets.size(); ++e)
+        iotaSmall(dst + at[e], at[e + 1] - at[e]);
+    out.bytes().resize(total * sizeof(std::int64_t));
     return out;
 }
 
@@ -443,8 +468,9 @@ Column gather(const Column& jagged, const Column& indices) {
         Column out = makeColumn(jagged.dtype(), 1);
         out.offsets(0) = rebased(index_offsets);
         const std::int64_t index_first = index_offsets.front();
-        out.bytes().resize(static_cast<std::size_t>(index_offsets.back() - index_first) *
-                           dtypeSize(jagged.dtype()));
+        const auto total = static_cast<std::size_t>(index_offsets.back() - index_first);
+        const std::size_t size = dtypeSize(jagged.dtype());
+        out.bytes().resize((total + kCopyBlock) * size);  // room for the block overrun
         dispatchNumeric(jagged.dtype(), "gather", [&]<class T>(Tag<T>) {
             const auto* in = data<T>(jagged);
             auto* dst = data<T>(out);
@@ -452,16 +478,38 @@ Column gather(const Column& jagged, const Column& indices) {
             const std::int64_t* offsets_ptr = offsets.data();
             const std::int64_t* index_ptr = index_offsets.data();
             const std::int64_t* position_ptr = positions.pointer();
+            const auto position_end = static_cast<std::int64_t>(positions.size());
+            // One object: its value, or `missing` for a position out of the event's range. The
+            // value is read at a clamped row, so that no branch depends on the position.
+            const auto one = [&](std::int64_t i, std::int64_t begin, std::int64_t n) {
+                const std::int64_t k = position_ptr[i];
+                const std::int64_t local = k < 0 ? k + n : k;
+                const bool valid =
+                    static_cast<std::uint64_t>(local) < static_cast<std::uint64_t>(n);
+                const Storage<T> value = in[valid ? begin + local : 0];
+                dst[i - index_first] = valid ? value : missing;
+            };
+            const bool has_values = jagged.numValues() > 0;  // else every position is missing
             for (std::size_t e = 0; e < events; ++e) {
                 const std::int64_t begin = offsets_ptr[e];
                 const std::int64_t n = offsets_ptr[e + 1] - begin;
-                for (std::int64_t i = index_ptr[e]; i < index_ptr[e + 1]; ++i) {
-                    const std::int64_t k = position_ptr[i];
-                    const std::int64_t local = k < 0 ? k + n : k;
-                    dst[i - index_first] = (local >= 0 && local < n) ? in[begin + local] : missing;
+                std::int64_t i = index_ptr[e];
+                const std::int64_t end = index_ptr[e + 1];
+                if (has_values && end + kCopyBlock <= position_end) {
+                    // Whole blocks, the first whatever the count (see copySmall): positions
+                    // past `end` belong to later events, and what they write is overwritten.
+                    do {
+                        for (std::int64_t k = 0; k < kCopyBlock; ++k) one(i + k, begin, n);
+                        i += kCopyBlock;
+                    } while (i < end);
+                } else if (has_values) {
+                    for (; i < end; ++i) one(i, begin, n);
+                } else {
+                    for (; i < end; ++i) dst[i - index_first] = missing;
                 }
             }
         });
+        out.bytes().resize(total * size);
         return out;
     }
     std::vector<std::int64_t> rows(
@@ -494,14 +542,19 @@ Column concatSource(const Offsets& first, const Offsets& second) {
     offsets[0] = 0;
     for (std::size_t e = 0; e < events; ++e)
         offsets[e + 1] = offsets[e] + (first[e + 1] - first[e]) + (second[e + 1] - second[e]);
-    out.bytes().resize(static_cast<std::size_t>(offsets.back()) * sizeof(std::int64_t));
+    const auto total = static_cast<std::size_t>(offsets.back());
+    out.bytes().resize((total + kCopyBlock) * sizeof(std::int64_t));  // fillSmall's overrun
     auto* dst = data<std::int64_t>(out);
+    const std::int64_t* first_ptr = first.data();
+    const std::int64_t* out_ptr = offsets.data();
     for (std::size_t e = 0; e < events; ++e) {
-        std::int64_t* begin = dst + offsets[e];
-        std::int64_t* middle = begin + (first[e + 1] - first[e]);
-        std::fill(begin, middle, std::int64_t{0});
-        std::fill(middle, dst + offsets[e + 1], std::int64_t{1});
+        std::int64_t* begin = dst + out_ptr[e];
+        const std::int64_t from_first = first_ptr[e + 1] - first_ptr[e];
+        // The 1s go second: their block overwrites what the 0s' block wrote past its end.
+        fillSmall(begin, from_first, std::int64_t{0});
+        fillSmall(begin + from_first, out_ptr[e + 1] - out_ptr[e] - from_first, std::int64_t{1});
     }
+    out.bytes().resize(total * sizeof(std::int64_t));
     return out;
 }
 
