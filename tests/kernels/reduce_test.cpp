@@ -81,6 +81,30 @@ TEST(Reduce, FloatsKeepTheirTypeAndSkipNan) {
     EXPECT_EQ(mean.dtype(), DType::Float64);
 }
 
+// Infinities and a type's extremes are values like any other: an event holding only them (and
+// NaN) still has a first minimum / maximum, and ties keep the first.
+TEST(Reduce, ArgMinArgMaxAtInfinitiesAndTypeLimits) {
+    const double inf = std::numeric_limits<double>::infinity();
+    const Column doubles =
+        jagged<double>({{inf, inf}, {kNan, inf}, {-inf, kNan, -inf}, {kNan, kNan}, {3, 1, 1, 3}});
+    EXPECT_EQ(flatValues<std::int64_t>(reduce(Reduction::ArgMin, doubles)), (I64{0, 1, 0, -1, 1}));
+    EXPECT_EQ(flatValues<std::int64_t>(reduce(Reduction::ArgMax, doubles)), (I64{0, 1, 0, -1, 0}));
+    const auto min = flatValues<double>(reduce(Reduction::Min, doubles));
+    EXPECT_EQ(min[1], inf);
+    EXPECT_EQ(min[2], -inf);
+    EXPECT_TRUE(std::isnan(min[3]));
+    constexpr std::int32_t kMax = std::numeric_limits<std::int32_t>::max();
+    constexpr std::int32_t kLowest = std::numeric_limits<std::int32_t>::lowest();
+    const Column ints = jagged<std::int32_t>({{kMax, kMax}, {kLowest, kLowest}, {kMax, kLowest}});
+    EXPECT_EQ(flatValues<std::int64_t>(reduce(Reduction::ArgMin, ints)), (I64{0, 0, 1}));
+    EXPECT_EQ(flatValues<std::int64_t>(reduce(Reduction::ArgMax, ints)), (I64{0, 0, 0}));
+    EXPECT_EQ(flatValues<std::int64_t>(reduce(Reduction::Min, ints)),
+              (I64{kMax, kLowest, kLowest}));
+    const Column bools = jagged<bool>({{true, true}, {false, false}});
+    EXPECT_EQ(flatValues<std::int64_t>(reduce(Reduction::ArgMin, bools)), (I64{0, 0}));
+    EXPECT_EQ(flatValues<std::int64_t>(reduce(Reduction::ArgMax, bools)), (I64{0, 0}));
+}
+
 TEST(Reduce, DoublesSumAndMean) {
     const Column column = sliced(jagged<double>({{100}, {0.1, 0.2, 0.3}, {}}));
     const Column sum = reduce(Reduction::Sum, column);

@@ -1,6 +1,7 @@
 // Combinations of objects within an event (pairs and triplets i < j < k) and across two
 // collections (every (i, j)), as jagged Int64 columns of local positions in lexicographic
-// order; the sizes are counted first so every output is allocated once.
+// order, and of the same objects' absolute positions; the sizes are counted first so every
+// output is allocated once.
 #include <fmt/format.h>
 
 #include "frame/kernels/jagged_kernels.h"
@@ -17,8 +18,9 @@ Combinations allocate(Offsets offsets, std::size_t members) {
     out.offsets = std::move(offsets);
     const auto total = static_cast<std::size_t>(out.offsets.back());
     out.members.reserve(members);
-    for (std::size_t m = 0; m < members; ++m) {
-        Column& column = out.members.emplace_back(DType::Int64, 1);
+    out.absolute.reserve(members);
+    for (std::size_t m = 0; m < 2 * members; ++m) {
+        Column& column = (m < members ? out.members : out.absolute).emplace_back(DType::Int64, 1);
         column.offsets(0) = out.offsets;
         column.bytes().resize(total * sizeof(std::int64_t));
     }
@@ -48,26 +50,36 @@ Combinations combinations(const Offsets& offsets, int k) {
     Combinations out = allocate(std::move(out_offsets), static_cast<std::size_t>(k));
     auto* first = data<std::int64_t>(out.members[0]);
     auto* second = data<std::int64_t>(out.members[1]);
+    auto* first_abs = data<std::int64_t>(out.absolute[0]);
+    auto* second_abs = data<std::int64_t>(out.absolute[1]);
     std::int64_t at = 0;
     if (k == 2) {
         for (std::size_t e = 0; e < events; ++e) {
-            const std::int64_t n = offsets[e + 1] - offsets[e];
+            const std::int64_t base = offsets[e];
+            const std::int64_t n = offsets[e + 1] - base;
             for (std::int64_t i = 0; i < n; ++i)
                 for (std::int64_t j = i + 1; j < n; ++j, ++at) {
                     first[at] = i;
                     second[at] = j;
+                    first_abs[at] = base + i;
+                    second_abs[at] = base + j;
                 }
         }
     } else {
         auto* third = data<std::int64_t>(out.members[2]);
+        auto* third_abs = data<std::int64_t>(out.absolute[2]);
         for (std::size_t e = 0; e < events; ++e) {
-            const std::int64_t n = offsets[e + 1] - offsets[e];
+            const std::int64_t base = offsets[e];
+            const std::int64_t n = offsets[e + 1] - base;
             for (std::int64_t i = 0; i < n; ++i)
                 for (std::int64_t j = i + 1; j < n; ++j)
                     for (std::int64_t l = j + 1; l < n; ++l, ++at) {
                         first[at] = i;
                         second[at] = j;
                         third[at] = l;
+                        first_abs[at] = base + i;
+                        second_abs[at] = base + j;
+                        third_abs[at] = base + l;
                     }
         }
     }
@@ -97,6 +109,8 @@ Combinations crossPairs(const Offsets& first, const Offsets& second) {
     Combinations out = allocate(std::move(out_offsets), 2);
     auto* a = data<std::int64_t>(out.members[0]);
     auto* b = data<std::int64_t>(out.members[1]);
+    auto* a_abs = data<std::int64_t>(out.absolute[0]);
+    auto* b_abs = data<std::int64_t>(out.absolute[1]);
     std::int64_t at = 0;
     for (std::size_t e = 0; e < events; ++e) {
         const std::int64_t n1 = first[e + 1] - first[e];
@@ -105,6 +119,8 @@ Combinations crossPairs(const Offsets& first, const Offsets& second) {
             for (std::int64_t j = 0; j < n2; ++j, ++at) {
                 a[at] = i;
                 b[at] = j;
+                a_abs[at] = first[e] + i;
+                b_abs[at] = second[e] + j;
             }
     }
     return out;

@@ -151,9 +151,15 @@ Column takeValues(const Column& jagged, const Offsets& offsets, Index&& index) {
         const auto* in = data<T>(jagged);
         auto* dst = data<T>(out);
         const Storage<T> missing = missingValue<T>();
+        if (jagged.numValues() == 0) {  // every row is out of range
+            std::fill(dst, dst + events, missing);
+            return;
+        }
         for (std::size_t e = 0; e < events; ++e) {
             const std::int64_t row = localRow(offsets[e], offsets[e + 1] - offsets[e], index(e));
-            dst[e] = row >= 0 ? in[row] : missing;
+            // Read at a clamped row so that no branch depends on whether the row exists.
+            const Storage<T> value = in[row >= 0 ? row : 0];
+            dst[e] = row >= 0 ? value : missing;
         }
     });
     return out;
@@ -522,6 +528,30 @@ Column gather(const Column& jagged, const Column& indices) {
     Column out = makeColumn(jagged.dtype(), jagged.levels());
     out.offsets(0) = rebased(index_offsets);
     gatherRows(jagged, 1, std::move(rows), out, 1);
+    return out;
+}
+
+Column gatherCombined(const Column& jagged, const Offsets& made_from, const Column& absolute,
+                      const Column& local) {
+    if (jagged.levels() != 1 || jagged.dtype() == DType::String ||
+        jagged.dtype() == DType::Struct || absolute.levels() != 1 ||
+        absolute.dtype() != DType::Int64 || absolute.numValues() != local.numValues())
+        return gather(jagged, local);
+    const Offsets& offsets = jagged.offsets(0);
+    // Absolute positions hold for `jagged` only with the very offsets they were made from.
+    if (offsets.size() != made_from.size() ||
+        std::memcmp(offsets.data(), made_from.data(), offsets.size() * sizeof(std::int64_t)) != 0)
+        return gather(jagged, local);
+    const std::size_t total = absolute.numValues();
+    Column out = makeColumn(jagged.dtype(), 1);
+    out.offsets(0) = rebased(absolute.offsets(0));
+    out.bytes().resize(total * dtypeSize(jagged.dtype()));
+    dispatchWidth(dtypeSize(jagged.dtype()), [&]<class U>(Tag<U>) {
+        const U* in = reinterpret_cast<const U*>(jagged.bytes().data());
+        U* dst = reinterpret_cast<U*>(out.bytes().data());
+        const std::int64_t* positions = data<std::int64_t>(absolute);
+        for (std::size_t k = 0; k < total; ++k) dst[k] = in[positions[k]];
+    });
     return out;
 }
 

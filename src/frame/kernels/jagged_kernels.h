@@ -54,6 +54,13 @@ Column take(const Column& jagged, std::int64_t index);
 // the offsets of `indices`. Missing positions as in take().
 Column gather(const Column& jagged, const Column& indices);
 
+// The objects of combinations' member m: `jagged` read at `absolute` (Combinations::absolute,
+// positions among the values of a column with the offsets `made_from` the combinations were
+// made of) in one flat loop when `jagged` is one level of numbers with exactly those offsets,
+// else gather(jagged, local). Shaped like `local`.
+Column gatherCombined(const Column& jagged, const Offsets& made_from, const Column& absolute,
+                      const Column& local);
+
 enum class Reduction { Sum, Count, CountTrue, Any, All, Min, Max, Mean, ArgMin, ArgMax };
 // A flat column per event. Result dtypes: Sum of Bool/ints -> Int64, of floats -> the same
 // float type (accumulated in double); Count/CountTrue/ArgMin/ArgMax -> Int64; Any/All -> Bool;
@@ -69,9 +76,12 @@ Column argsort(const Column& key);
 // Combinations of objects within each event, in lexicographic order of the positions:
 // `members[m]` is a jagged Int64 column of local positions of the m-th member; all share
 // `offsets`. Size k (2 or 3) with i < j (< k) in one collection, or every (i, j) across two.
+// `absolute[m]` holds the same objects as positions among all values (offsets[e] + local, with
+// the offsets the member was made from), for gatherCombined.
 struct Combinations {
     Offsets offsets;
     std::vector<Column> members;
+    std::vector<Column> absolute;
 };
 Combinations combinations(const Offsets& offsets, int k);
 Combinations crossPairs(const Offsets& first, const Offsets& second);

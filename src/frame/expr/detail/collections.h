@@ -59,6 +59,8 @@ struct Combo {
     std::string root;
     std::vector<CollPtr> colls;  // collection of each member
     std::vector<int> regs;       // jagged Int64 local positions of each member
+    std::vector<int> absolute;   // the same as positions among all values (gatherCombined)
+    std::vector<int> made_from;  // the collection offsets each member's positions count in
 };
 using ComboPtr = std::shared_ptr<Combo>;
 

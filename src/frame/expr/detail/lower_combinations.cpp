@@ -21,23 +21,28 @@ ComboPtr Compiler::combination(const std::string& kind, std::vector<CollPtr> col
     combo->key = key;
     combo->root = root;
     const std::size_t k = kind == "triplets" ? 3 : 2;
+    std::vector<int> inputs;
+    for (const auto& c : colls) inputs.push_back(offsetsOf(c).reg);
     for (std::size_t m = 0; m < k; ++m) {
         combo->colls.push_back(colls.size() == 1 ? colls[0] : colls[m]);
         combo->regs.push_back(newRegister());
+        combo->absolute.push_back(newRegister());
+        combo->made_from.push_back(inputs.size() == 1 ? inputs[0] : inputs[m]);
     }
-    std::vector<int> inputs;
-    for (const auto& c : colls) inputs.push_back(offsetsOf(c).reg);
-    const auto outputs = combo->regs;
+    std::vector<int> outputs = combo->regs;
+    outputs.insert(outputs.end(), combo->absolute.begin(), combo->absolute.end());
     const bool cross = colls.size() == 2;
-    emit(inputs, outputs, [inputs, outputs, cross](Frame& frame) {
+    emit(inputs, outputs, [inputs, outputs, cross, k](Frame& frame) {
         kernels::Combinations result =
             cross ? kernels::crossPairs(frame.in(inputs[0]).offsets(0),
                                         frame.in(inputs[1]).offsets(0))
-                  : kernels::combinations(frame.in(inputs[0]).offsets(0),
-                                          static_cast<int>(outputs.size()));
-        HEPFLOW_ASSERT(result.members.size() == outputs.size(), "combination arity");
-        for (std::size_t m = 0; m < outputs.size(); ++m)
+                  : kernels::combinations(frame.in(inputs[0]).offsets(0), static_cast<int>(k));
+        HEPFLOW_ASSERT(result.members.size() == k && result.absolute.size() == k,
+                       "combination arity");
+        for (std::size_t m = 0; m < k; ++m) {
             frame.set(outputs[m], std::move(result.members[m]));
+            frame.set(outputs[k + m], std::move(result.absolute[m]));
+        }
     });
     combos_[key] = combo;
     return combo;
@@ -52,8 +57,7 @@ Val Compiler::paramField(const ParamRef& param, const std::string& name, int pos
     const Val positions = positionsOf(param);
     // An index that is the objects' positions is the member's position: no gather needed.
     if (indexIsPosition(*coll, *f)) return positions;
-    const Val source = field(coll, *f);
-    return gatherValue(source, positions, pos);
+    return gatherValue(field(coll, *f), positions, pos, &param);
 }
 
 Val Compiler::lowerCombinations(const Node& node, const std::string& name) {

@@ -165,7 +165,7 @@ Val Compiler::takeValue(const Val& x, const Val& index, int pos) {
     return remember(out);
 }
 
-Val Compiler::gatherValue(const Val& x, const Val& indices, int) {
+Val Compiler::gatherValue(const Val& x, const Val& indices, int, const ParamRef* member) {
     Val out = x;
     out.coll = indices.coll;
     out.root = indices.root;
@@ -175,6 +175,17 @@ Val Compiler::gatherValue(const Val& x, const Val& indices, int) {
     const int x_reg = x.reg;
     const int i_reg = indices.reg;
     const int out_reg = out.reg;
+    if (member) {
+        // A combination member's field: through its absolute positions when they hold.
+        const int made_from_reg = member->combo->made_from[member->member];
+        const int absolute_reg = member->combo->absolute[member->member];
+        emit({x_reg, made_from_reg, absolute_reg, i_reg}, {out_reg}, [=](Frame& frame) {
+            frame.set(out_reg,
+                      kernels::gatherCombined(frame.in(x_reg), frame.in(made_from_reg).offsets(0),
+                                              frame.in(absolute_reg), frame.in(i_reg)));
+        });
+        return remember(out);
+    }
     emit({x_reg, i_reg}, {out_reg}, [=](Frame& frame) {
         const Column& in = frame.in(x_reg);
         const Column& idx = frame.in(i_reg);

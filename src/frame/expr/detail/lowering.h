@@ -102,7 +102,9 @@ private:
     Val minMax(bool is_max, std::vector<Val> args, int pos);
     Val maskValue(const Val& x, const Val& mask, int pos);
     Val takeValue(const Val& x, const Val& index, int pos);
-    Val gatherValue(const Val& x, const Val& indices, int pos);
+    // x at per-object `indices`; for the fields of a combination `member`, indices are its
+    // local positions and the gather goes through the member's absolute positions.
+    Val gatherValue(const Val& x, const Val& indices, int pos, const ParamRef* member = nullptr);
     Val reduceValue(kernels::Reduction op, const Val& x, Ty out);
     void requireSameCollection(const Val& a, const Val& b, int pos, std::string_view verb,
                                bool* proven);
