@@ -1,6 +1,7 @@
 // Evaluation of every operator and function of the expression language on small hand-built
 // batches: flat and jagged columns, empty events, NaN, out-of-range indices, int/float/double
 // promotion, collections (masks, concat, pairs/triplets, four-vector sums, cross-cleaning).
+#include <array>
 #include <cmath>
 #include <limits>
 #include <thread>
@@ -359,6 +360,24 @@ TEST(ExprEval, OffsetsNotStartingAtZero) {
     const Column plain = run("Muon_pt", b);
     EXPECT_EQ(plain.offsets(0), (Offsets{0, 1, 3}));
     expectSame(values<float>(plain), {1, 2, 3}, "normalized result");
+    // Pair members read through absolute positions (which count from the first offset, 2) and
+    // the fused mass over 0-based (px, py, pz, E): the one pair is objects 3 and 4 of the arrays.
+    b.columns.emplace_back("Muon_phi", jaggedColumn<float>({2, 3, 5}, {99, 98, 0, 0.5f, 1}));
+    const Column sums = run("pairs(Muon, (a, b) -> a.pt + b.eta)", b);
+    EXPECT_EQ(sums.offsets(0), (Offsets{0, 0, 1}));
+    expectSame(values<float>(sums), {2.f + 0.3f}, "pair field sums", 1e-6);
+    const auto cartesian = [](double pt, double eta, double phi) {
+        return std::array<double, 4>{pt * std::cos(phi), pt * std::sin(phi), pt * std::sinh(eta),
+                                     pt * std::cosh(eta)};
+    };
+    const auto p = cartesian(2, 0.2f, 0.5f);
+    const auto q = cartesian(3, 0.3f, 1);
+    const double energy = p[3] + q[3];
+    const double px = p[0] + q[0], py = p[1] + q[1], pz = p[2] + q[2];
+    const double mass = std::sqrt(energy * energy - px * px - py * py - pz * pz);
+    const Column masses = run("pairs(Muon, (a, b) -> mass(a, b))", b);
+    ASSERT_EQ(masses.offsets(0), (Offsets{0, 0, 1}));
+    EXPECT_NEAR(values<double>(masses)[0], mass, 1e-5);
 }
 
 TEST(ExprEval, RunTimeErrors) {

@@ -18,30 +18,42 @@ struct FusedSumArgs {
     const Offsets* const* objects;  // per member: its collection's offsets
     const Offsets* combinations;
     double* out;
+    // Per member, the absolute positions (Combinations::absolute), or null when a member's
+    // objects do not have the offsets the combinations were made from.
+    const std::int64_t* const* absolute;
 };
 
 // `part` of the sum of the members of every combination, reading each member's (px, py, pz,
 // E) through its positions. Members and part are compile-time constants: the member loop
-// unrolls and the part's switch folds.
+// unrolls and the part's switch folds. With absolute positions it is one flat loop.
 template <std::size_t kMembers, kernels::FourVectorPart kPart>
 void sumCombinationMembers(const FusedSumArgs& args) {
+    const auto one = [&](std::int64_t i, const std::int64_t* const* positions,
+                         const std::int64_t* base) {
+        double x = 0, y = 0, z = 0, energy = 0;
+        for (std::size_t m = 0; m < kMembers; ++m) {
+            const std::int64_t j = base[m] + positions[m][i];
+            x += args.cartesian[4 * m][j];
+            y += args.cartesian[4 * m + 1][j];
+            z += args.cartesian[4 * m + 2][j];
+            energy += args.cartesian[4 * m + 3][j];
+        }
+        args.out[i] = kernels::fourVectorPart(kPart, x, y, z, energy);
+    };
     const Offsets& combos = *args.combinations;
     const std::int64_t first = combos.front();
+    if (args.absolute) {
+        const std::int64_t zero[kMembers] = {};
+        const std::int64_t total = combos.back() - first;
+        for (std::int64_t i = 0; i < total; ++i) one(i, args.absolute, zero);
+        return;
+    }
     const std::size_t num_events = combos.size() - 1;
     for (std::size_t e = 0; e < num_events; ++e) {
         std::int64_t base[kMembers];
         for (std::size_t m = 0; m < kMembers; ++m) base[m] = (*args.objects[m])[e];
-        for (std::int64_t i = combos[e] - first; i < combos[e + 1] - first; ++i) {
-            double x = 0, y = 0, z = 0, energy = 0;
-            for (std::size_t m = 0; m < kMembers; ++m) {
-                const std::int64_t j = base[m] + args.positions[m][i];
-                x += args.cartesian[4 * m][j];
-                y += args.cartesian[4 * m + 1][j];
-                z += args.cartesian[4 * m + 2][j];
-                energy += args.cartesian[4 * m + 3][j];
-            }
-            args.out[i] = kernels::fourVectorPart(kPart, x, y, z, energy);
-        }
+        for (std::int64_t i = combos[e] - first; i < combos[e + 1] - first; ++i)
+            one(i, args.positions, base);
     }
 }
 
@@ -141,31 +153,47 @@ Val Compiler::lowerFourVector(const Node& node, const std::string& name) {
     out.combo = true;
     out.key = key + ")";
     if (reuse(out)) return out;
-    std::vector<int> inputs;  // per member: x, y, z, E, positions
-    for (const auto& m : members) {
-        for (const auto& v : m.cartesian) inputs.push_back(v.reg);
-        inputs.push_back(m.positions.reg);
+    // Per member: x, y, z, E, positions, absolute positions, the offsets they count in.
+    constexpr std::size_t kPerMember = 7;
+    std::vector<int> inputs;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+        for (const auto& v : members[i].cartesian) inputs.push_back(v.reg);
+        inputs.push_back(members[i].positions.reg);
+        const ParamRef& p = terms[i].param;
+        inputs.push_back(p.combo->absolute[p.member]);
+        inputs.push_back(p.combo->made_from[p.member]);
     }
     const int out_reg = out.reg;
     emit(inputs, {out_reg}, [inputs, part, out_reg](Frame& frame) {
-        const std::size_t num_members = inputs.size() / 5;
+        const std::size_t num_members = inputs.size() / kPerMember;
         const Column& shape = frame.in(inputs[4]);
         const Offsets& combos = shape.offsets(0);
         std::vector<const double*> p(num_members * 4);
         std::vector<const std::int64_t*> pos(num_members);
+        std::vector<const std::int64_t*> absolute(num_members);
         std::vector<const Offsets*> objects(num_members);
+        bool use_absolute = true;
         for (std::size_t m = 0; m < num_members; ++m) {
+            const int* in = inputs.data() + kPerMember * m;
             for (std::size_t c = 0; c < 4; ++c)
-                p[4 * m + c] = frame.in(inputs[5 * m + c]).values<double>().data();
-            const Column& positions = frame.in(inputs[5 * m + 4]);
+                p[4 * m + c] = frame.in(in[c]).values<double>().data();
+            const Column& positions = frame.in(in[4]);
             pos[m] = positions.values<std::int64_t>().data() + firstOffset(positions);
-            objects[m] = &frame.in(inputs[5 * m]).offsets(0);
+            const Column& absolute_positions = frame.in(in[5]);
+            absolute[m] =
+                absolute_positions.values<std::int64_t>().data() + firstOffset(absolute_positions);
+            objects[m] = &frame.in(in[0]).offsets(0);
             HEPFLOW_ASSERT(objects[m]->size() == combos.size() && (*objects[m])[0] == 0,
                            "four-vector columns and combinations over other events");
+            use_absolute = use_absolute && *objects[m] == frame.in(in[6]).offsets(0);
         }
         Column out = newLike<double>(frame, shape, true, activeCount(shape));
-        const FusedSumArgs args{p.data(), pos.data(), objects.data(), &combos,
-                                out.values<double>().data()};
+        const FusedSumArgs args{p.data(),
+                                pos.data(),
+                                objects.data(),
+                                &combos,
+                                out.values<double>().data(),
+                                use_absolute ? absolute.data() : nullptr};
         withPart(part, [&]<kernels::FourVectorPart kPart>() {
             switch (num_members) {
                 case 1: sumCombinationMembers<1, kPart>(args); break;
