@@ -312,9 +312,7 @@ void printRow(const std::string& config, int threads, const std::string& mode,
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    (void)argc;
-    (void)argv;
+int runBenchmark() {
     hepflow::keepFreedMemoryForReuse();
     const std::string source_dir = fs::path(HEPFLOW_TESTDATA_DIR).parent_path().parent_path();
     const auto configs =
@@ -345,6 +343,14 @@ int main(int argc, char** argv) {
     const fs::path out_dir =
         fs::temp_directory_path() / fmt::format("hepflow-engine-bench-{}", getpid());
     fs::create_directories(out_dir);
+    // Removed however the run ends (a bad config throws out of the loop below).
+    const struct RemoveOnExit {
+        fs::path path;
+        ~RemoveOnExit() {
+            std::error_code ignored;  // best effort: the figures are already printed
+            fs::remove_all(path, ignored);
+        }
+    } remove_out_dir{out_dir};
     fmt::print("\n{:<8} {:>3} {:<12} {:>8} {:>10} {:>9} {:>9} {:>6} {:>6} {:>8} {:>6}\n", "config",
                "thr", "mode", "wall s", "events/s", "MB/s cmp", "MB/s unc", "ratio", "target",
                "RSS MiB", "units");
@@ -378,6 +384,16 @@ int main(int argc, char** argv) {
         "and work units (target <= 1.30)\n");
     for (const auto& note : notes) fmt::print("{}\n", note);
     fmt::print("load average at the end: {}\n", loadText());
-    fs::remove_all(out_dir);
     return 0;
+}
+
+// A bad setting (a config path that does not exist, an unknown compression) is one line and a
+// non-zero exit, not std::terminate.
+int main() {
+    try {
+        return runBenchmark();
+    } catch (const std::exception& error) {
+        fmt::print(stderr, "bench_engine: {}\n", error.what());
+        return 1;
+    }
 }
