@@ -54,12 +54,24 @@ std::size_t compact(const U* in, const std::uint8_t* keep, std::size_t n, U* out
     return j;
 }
 
+constexpr std::ptrdiff_t kCopyBlock = 4;
+// write(i) for i in [0, n) rounded up to whole blocks of kCopyBlock, the first block whatever n
+// is (0 included): with a few objects per event, a branch on the count mispredicts on every
+// change of count and costs more than the extra writes.
+template <class F>
+inline void forEachInBlocks(std::ptrdiff_t n, F&& write) {
+    std::ptrdiff_t i = 0;
+    do {
+        for (std::ptrdiff_t k = 0; k < kCopyBlock; ++k) write(i + k);
+        i += kCopyBlock;
+    } while (i < n);
+}
+
 // Copies [begin, end) to `out` and returns the end of the copy. Ranges here are a few values,
 // for which a library memcpy call (or an exact loop's length branches) costs more than the
 // copy: whole blocks of kCopyBlock values are moved, so up to kCopyBlock values past `end`
 // are read (only while below `limit`, the end of the source buffer) and written past the copy
 // (`out` needs that much room; later copies overwrite it).
-constexpr std::ptrdiff_t kCopyBlock = 4;
 template <class U>
 inline U* copySmall(const U* begin, const U* end, const U* limit, U* out) {
     const std::ptrdiff_t n = end - begin;
@@ -68,35 +80,21 @@ inline U* copySmall(const U* begin, const U* end, const U* limit, U* out) {
         return out + n;
     }
     if (limit - end >= kCopyBlock) {
-        // The first block is copied whatever n is (0 included): with a few objects per event,
-        // a branch on the count mispredicts on every change of count and cost more than the copy.
-        std::ptrdiff_t i = 0;
-        do {
-            for (std::ptrdiff_t k = 0; k < kCopyBlock; ++k) out[i + k] = begin[i + k];
-            i += kCopyBlock;
-        } while (i < n);
+        forEachInBlocks(n, [&](std::ptrdiff_t i) { out[i] = begin[i]; });
         return out + n;
     }
     for (std::ptrdiff_t i = 0; i < n; ++i) out[i] = begin[i];
     return out + n;
 }
 
-// The same block scheme for filling: n values at `out` set to `value`, or to 0, 1, ..., n - 1
-// (iota). Up to kCopyBlock values past out + n are written, so `out` needs that room.
+// n values at `out` set to `value`, or to 0, 1, ..., n - 1 (iota), in copySmall's blocks: up
+// to kCopyBlock values past out + n are written, so `out` needs that room.
 template <class U>
 inline void fillSmall(U* out, std::ptrdiff_t n, U value) {
-    std::ptrdiff_t i = 0;
-    do {
-        for (std::ptrdiff_t k = 0; k < kCopyBlock; ++k) out[i + k] = value;
-        i += kCopyBlock;
-    } while (i < n);
+    forEachInBlocks(n, [&](std::ptrdiff_t i) { out[i] = value; });
 }
 inline void iotaSmall(std::int64_t* out, std::ptrdiff_t n) {
-    std::ptrdiff_t i = 0;
-    do {
-        for (std::ptrdiff_t k = 0; k < kCopyBlock; ++k) out[i + k] = i + k;
-        i += kCopyBlock;
-    } while (i < n);
+    forEachInBlocks(n, [&](std::ptrdiff_t i) { out[i] = i; });
 }
 
 // A per-thread buffer of at least `n` int64 reused across calls: the engine runs the kernels
@@ -474,9 +472,8 @@ Column gather(const Column& jagged, const Column& indices) {
         Column out = makeColumn(jagged.dtype(), 1);
         out.offsets(0) = rebased(index_offsets);
         const std::int64_t index_first = index_offsets.front();
-        const auto total = static_cast<std::size_t>(index_offsets.back() - index_first);
-        const std::size_t size = dtypeSize(jagged.dtype());
-        out.bytes().resize((total + kCopyBlock) * size);  // room for the block overrun
+        out.bytes().resize(static_cast<std::size_t>(index_offsets.back() - index_first) *
+                           dtypeSize(jagged.dtype()));
         dispatchNumeric(jagged.dtype(), "gather", [&]<class T>(Tag<T>) {
             const auto* in = data<T>(jagged);
             auto* dst = data<T>(out);
@@ -484,38 +481,16 @@ Column gather(const Column& jagged, const Column& indices) {
             const std::int64_t* offsets_ptr = offsets.data();
             const std::int64_t* index_ptr = index_offsets.data();
             const std::int64_t* position_ptr = positions.pointer();
-            const auto position_end = static_cast<std::int64_t>(positions.size());
-            // One object: its value, or `missing` for a position out of the event's range. The
-            // value is read at a clamped row, so that no branch depends on the position.
-            const auto one = [&](std::int64_t i, std::int64_t begin, std::int64_t n) {
-                const std::int64_t k = position_ptr[i];
-                const std::int64_t local = k < 0 ? k + n : k;
-                const bool valid =
-                    static_cast<std::uint64_t>(local) < static_cast<std::uint64_t>(n);
-                const Storage<T> value = in[valid ? begin + local : 0];
-                dst[i - index_first] = valid ? value : missing;
-            };
-            const bool has_values = jagged.numValues() > 0;  // else every position is missing
             for (std::size_t e = 0; e < events; ++e) {
                 const std::int64_t begin = offsets_ptr[e];
                 const std::int64_t n = offsets_ptr[e + 1] - begin;
-                std::int64_t i = index_ptr[e];
-                const std::int64_t end = index_ptr[e + 1];
-                if (has_values && end + kCopyBlock <= position_end) {
-                    // Whole blocks, the first whatever the count (see copySmall): positions
-                    // past `end` belong to later events, and what they write is overwritten.
-                    do {
-                        for (std::int64_t k = 0; k < kCopyBlock; ++k) one(i + k, begin, n);
-                        i += kCopyBlock;
-                    } while (i < end);
-                } else if (has_values) {
-                    for (; i < end; ++i) one(i, begin, n);
-                } else {
-                    for (; i < end; ++i) dst[i - index_first] = missing;
+                for (std::int64_t i = index_ptr[e]; i < index_ptr[e + 1]; ++i) {
+                    const std::int64_t k = position_ptr[i];
+                    const std::int64_t local = k < 0 ? k + n : k;
+                    dst[i - index_first] = (local >= 0 && local < n) ? in[begin + local] : missing;
                 }
             }
         });
-        out.bytes().resize(total * size);
         return out;
     }
     std::vector<std::int64_t> rows(
@@ -539,9 +514,7 @@ Column gatherCombined(const Column& jagged, const Offsets& made_from, const Colu
         return gather(jagged, local);
     const Offsets& offsets = jagged.offsets(0);
     // Absolute positions hold for `jagged` only with the very offsets they were made from.
-    if (offsets.size() != made_from.size() ||
-        std::memcmp(offsets.data(), made_from.data(), offsets.size() * sizeof(std::int64_t)) != 0)
-        return gather(jagged, local);
+    if (offsets != made_from) return gather(jagged, local);
     const std::size_t total = absolute.numValues();
     Column out = makeColumn(jagged.dtype(), 1);
     out.offsets(0) = rebased(absolute.offsets(0));
