@@ -4,7 +4,11 @@
 // deferred filtering of a unit's columns (DeferredRows).
 #include "frame/engine/detail/rows.h"
 
+#include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -103,6 +107,53 @@ TEST(DeferredRows, ColumnsReadLateGetEveryFilter) {
     EXPECT_EQ(std::vector<float>(z.begin(), z.end()), (std::vector<float>{12, 14}));
     const auto w = batch.find("w")->values<std::int64_t>();
     EXPECT_EQ(std::vector<std::int64_t>(w.begin(), w.end()), (std::vector<std::int64_t>{102, 104}));
+}
+
+// Unread columns are read when first required, with the rows that passed every filter so
+// far; then filtered like the others by later filters. A forgotten column is never read.
+TEST(DeferredRows, UnreadColumnsAreReadWithTheSurvivingRows) {
+    const Column unit_a = flatColumn<std::int32_t>({0, 1, 2, 3, 4, 5});
+    const Column unit_b = jaggedColumn<double>({{0}, {1}, {2, 2}, {3, 3}, {4}, {}});
+    std::vector<std::pair<std::vector<std::string>, std::vector<std::int64_t>>> calls;
+    const auto load = [&](std::span<const std::string> names,
+                          std::optional<std::span<const std::int64_t>> rows) {
+        std::vector<std::int64_t> wanted;
+        if (rows) wanted.assign(rows->begin(), rows->end());
+        calls.emplace_back(std::vector<std::string>(names.begin(), names.end()), wanted);
+        std::vector<std::pair<std::string, Column>> out;
+        for (const auto& name : names) {
+            const Column& whole = name == "a" ? unit_a : unit_b;
+            std::vector<std::uint8_t> keep(6, rows ? 0 : 1);
+            for (const std::int64_t row : wanted) keep[static_cast<std::size_t>(row)] = 1;
+            out.emplace_back(name, frame::kernels::filterRows(whole, keep));
+        }
+        return out;
+    };
+    ColumnBatch batch;
+    batch.num_entries = 6;
+    frame::engine::detail::DeferredRows rows(batch, {"a", "b", "never"}, load);
+    const std::vector<std::string> a = {"a"};
+    rows.require(a);
+    ASSERT_EQ(calls.size(), 1u);
+    EXPECT_EQ(calls[0].first, a);
+    EXPECT_TRUE(calls[0].second.empty());                      // nothing filtered yet: every row
+    rows.filter(std::vector<std::uint8_t>{1, 0, 1, 1, 1, 0});  // rows 0, 2, 3, 4
+    rows.filter(std::vector<std::uint8_t>{0, 1, 1, 1});        // rows 2, 3, 4 of the unit
+    const std::vector<std::string> b = {"b"};
+    rows.require(b);
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_EQ(calls[1].second, (std::vector<std::int64_t>{2, 3, 4}));
+    EXPECT_EQ(batch.find("b")->offsets(0), (frame::Offsets{0, 2, 4, 5}));
+    rows.filter(std::vector<std::uint8_t>{1, 0, 1});  // rows 2 and 4 of the unit
+    const std::vector<std::string> never = {"never"};
+    rows.forget(never);
+    rows.requireAll();
+    EXPECT_EQ(calls.size(), 2u);  // "never" was forgotten, "a" and "b" were read already
+    EXPECT_EQ(batch.find("never"), nullptr);
+    const auto values = batch.find("a")->values<std::int32_t>();
+    EXPECT_EQ(std::vector<std::int32_t>(values.begin(), values.end()),
+              (std::vector<std::int32_t>{2, 4}));
+    EXPECT_EQ(batch.find("b")->offsets(0), (frame::Offsets{0, 2, 3}));
 }
 
 TEST(DeferredRows, NothingFilteredLeavesColumnsAlone) {

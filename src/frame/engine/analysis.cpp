@@ -735,19 +735,31 @@ RunResult Analysis::run(const RunOptions& options) {
 
     const auto process = [&](const WorkUnit& unit) {
         auto out = std::make_unique<UnitResult>();
-        const auto read_start = Clock::now();
-        ColumnBatch batch = dataset_.read(unit, plan.read_columns);
-        out->read_seconds = secondsSince(read_start);
         out->bytes_read = unit.compressed_bytes;
-        out->events = batch.num_entries;
+        out->events = unit.end - unit.begin;
         const auto evaluate_start = Clock::now();
-        detail::DeferredRows rows(batch);
+        // Each column is read when a step first needs it, with only the rows that passed the
+        // filters before that step: a column read after a tight cut decodes few rows.
+        ColumnBatch batch;
+        batch.first_entry = unit.begin;
+        batch.num_entries = unit.end - unit.begin;
+        detail::DeferredRows rows(batch, plan.read_columns,
+                                  [&](std::span<const std::string> names,
+                                      std::optional<std::span<const std::int64_t>> selected) {
+                                      const auto read_start = Clock::now();
+                                      ColumnBatch read = selected
+                                                             ? dataset_.read(unit, names, *selected)
+                                                             : dataset_.read(unit, names);
+                                      out->read_seconds += secondsSince(read_start);
+                                      return std::move(read.columns);
+                                  });
         for (std::size_t s = 0; s < plan.steps.size(); ++s) {
             const auto& step = plan.steps[s];
             rows.require(step.computation.inputs());
             Column column = step.computation.evaluate(batch);
             // Before a filter copies the surviving rows; again below for unused new columns.
             dropColumns(batch, plan.dead_after[s]);
+            rows.forget(plan.dead_after[s]);
             switch (step.kind) {
                 case BoundStep::Kind::Objects: addObjects(batch, step, std::move(column)); break;
                 case BoundStep::Kind::Define:
@@ -798,7 +810,7 @@ RunResult Analysis::run(const RunOptions& options) {
             }
             out->outputs.push_back(std::move(selected));
         }
-        out->evaluate_seconds = secondsSince(evaluate_start);
+        out->evaluate_seconds = secondsSince(evaluate_start) - out->read_seconds;
         return out;
     };
 

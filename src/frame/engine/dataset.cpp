@@ -265,15 +265,26 @@ std::vector<WorkUnit> Dataset::workUnits(std::span<const std::string> columns,
 }
 
 ColumnBatch Dataset::read(const WorkUnit& unit, std::span<const std::string> columns) const {
+    return readUnit(unit, columns, std::nullopt);
+}
+
+ColumnBatch Dataset::read(const WorkUnit& unit, std::span<const std::string> columns,
+                          std::span<const std::int64_t> rows) const {
+    return readUnit(unit, columns, rows);
+}
+
+ColumnBatch Dataset::readUnit(const WorkUnit& unit, std::span<const std::string> columns,
+                              std::optional<std::span<const std::int64_t>> rows) const {
     HEPFLOW_ASSERT(unit.file < inputs_.size(), "work unit of an unknown file");
     const auto& input = *inputs_[unit.file];
     std::vector<const root::TBranch*> branches;
     for (const auto& name : columns) branches.push_back(input.branches[columnIndex(name)]);
     ColumnBatch batch;
     batch.first_entry = unit.begin;
-    batch.num_entries = unit.end - unit.begin;
+    batch.num_entries = rows ? static_cast<std::int64_t>(rows->size()) : unit.end - unit.begin;
     if (branches.empty()) return batch;
-    auto values = input.tree->readBranches(branches, unit.begin, unit.end);
+    auto values = rows ? input.tree->readBranches(branches, unit.begin, unit.end, *rows)
+                       : input.tree->readBranches(branches, unit.begin, unit.end);
     for (std::size_t i = 0; i < values.size(); ++i)
         batch.columns.emplace_back(std::string(columns[i]), std::move(values[i]));
     return batch;

@@ -78,8 +78,14 @@ public:
 
     // The named columns over one unit (one vectored read, parallel decoding). Thread-safe.
     ColumnBatch read(const WorkUnit& unit, std::span<const std::string> columns) const;
+    // Only the unit's rows `rows` (increasing, counted from unit.begin): a batch of rows.size()
+    // entries. Baskets are fetched and decompressed as above, but only these rows decoded.
+    ColumnBatch read(const WorkUnit& unit, std::span<const std::string> columns,
+                     std::span<const std::int64_t> rows) const;
 
 private:
+    ColumnBatch readUnit(const WorkUnit& unit, std::span<const std::string> columns,
+                         std::optional<std::span<const std::int64_t>> rows) const;
     struct Input;
     Dataset() = default;
     std::size_t columnIndex(std::string_view name) const;

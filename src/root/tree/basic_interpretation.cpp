@@ -209,6 +209,95 @@ public:
         return true;
     }
 
+    std::optional<std::size_t> countSelectedValues(const BasketData& basket,
+                                                   std::span<const std::int64_t> rows,
+                                                   std::int64_t row_shift) const override {
+        if (!counted_) return rows.size() * values_per_item_;
+        const auto& offsets = basket.entry_offsets;
+        if (offsets.size() != static_cast<std::size_t>(basket.num_entries) + 1) return std::nullopt;
+        const auto data_bytes = static_cast<std::int64_t>(basket.data.size());
+        std::int64_t bytes = 0;
+        bool bad = false;
+        for (const std::int64_t selected : rows) {
+            const std::int64_t row = selected + row_shift;
+            bad |= (row < 0) | (row >= basket.num_entries);
+            if (bad) break;
+            const std::int64_t begin = offsets[static_cast<std::size_t>(row)];
+            const std::int64_t end = offsets[static_cast<std::size_t>(row) + 1];
+            bad |= (begin < 0) | (end < begin) | (end > data_bytes);
+            bytes += end - begin;
+        }
+        if (bad) return std::nullopt;
+        return static_cast<std::size_t>(bytes) / codec_.diskSize();
+    }
+
+    bool decodeSelectedRows(const BasketData& basket, std::span<const std::int64_t> rows,
+                            std::int64_t row_shift, std::byte* values, std::size_t num_values,
+                            std::int64_t* offsets, std::int64_t value_base) const override {
+        T* dst = reinterpret_cast<T*>(values);
+        const auto rowAt = [&](std::size_t k) {
+            const std::int64_t row = rows[k] + row_shift;
+            HEPFLOW_ASSERT(0 <= row && row < basket.num_entries, "rows lie in the basket");
+            return static_cast<std::size_t>(row);
+        };
+        if (!counted_) {
+            checkFixedBasket(basket);
+            if (rows.size() * values_per_item_ != num_values) return false;
+            const std::size_t item = entryBytes();
+            const std::byte* data = basket.data.data();
+            if constexpr (std::is_same_v<Codec, PlainCodec<T>>) {
+                if (values_per_item_ == 1) {
+                    for (std::size_t k = 0; k < rows.size(); ++k)
+                        dst[k] = loadBigEndian<T>(data + rowAt(k) * item);
+                    return true;
+                }
+            }
+            for (std::size_t k = 0; k < rows.size(); ++k)
+                codec_.decode(data + rowAt(k) * item, dst + k * values_per_item_, values_per_item_);
+            if (jagged()) {
+                const auto per_entry = static_cast<std::int64_t>(values_per_item_);
+                for (std::size_t k = 0; k < rows.size(); ++k)
+                    offsets[k] = value_base + static_cast<std::int64_t>(k + 1) * per_entry;
+            }
+            return true;
+        }
+        // Only the selected entries are checked: the others are never read.
+        const auto& entry_offsets = basket.entry_offsets;
+        if (entry_offsets.size() != static_cast<std::size_t>(basket.num_entries) + 1)
+            failBasket(basket, 0,
+                       fmt::format("counted array basket of {} entries has no entry offsets",
+                                   basket.num_entries));
+        const auto value_bytes = static_cast<std::int64_t>(codec_.diskSize());
+        const auto item_bytes = static_cast<std::int64_t>(entryBytes());
+        const auto data_bytes = static_cast<std::int64_t>(basket.data.size());
+        // Offsets first: the rows' value count must match before any value is written.
+        std::int64_t total = 0;
+        for (std::size_t k = 0; k < rows.size(); ++k) {
+            const std::size_t row = rowAt(k);
+            const std::int64_t begin = entry_offsets[row];
+            const std::int64_t length = entry_offsets[row + 1] - begin;
+            if (begin < 0 || begin + length > data_bytes)
+                failBasket(basket, 0, "entry offsets outside the basket data");
+            if (length < 0 || length % item_bytes != 0)
+                failBasket(basket, static_cast<std::size_t>(begin),
+                           fmt::format("entry {} spans {} bytes, not a multiple of the {}-byte "
+                                       "item",
+                                       row, length, item_bytes));
+            total += length / value_bytes;
+            offsets[k] = value_base + total;
+        }
+        if (static_cast<std::size_t>(total) != num_values) return false;
+        for (std::size_t k = 0; k < rows.size(); ++k) {
+            const std::size_t row = rowAt(k);
+            const std::int64_t begin = entry_offsets[row];
+            const auto count =
+                static_cast<std::size_t>((entry_offsets[row + 1] - begin) / value_bytes);
+            codec_.decode(basket.data.data() + begin, dst, count);
+            dst += count;
+        }
+        return true;
+    }
+
     void decodeStrided(std::span<const std::byte> data, std::size_t offset, std::size_t num_entries,
                        std::size_t stride, Column& out) const override {
         HEPFLOW_ASSERT(

@@ -54,6 +54,15 @@ public:
     virtual bool decodeRows(const BasketData& basket, std::int64_t begin, std::int64_t end,
                             std::byte* values, std::size_t num_values, std::int64_t* offsets,
                             std::int64_t value_base) const = 0;
+    // The same for scattered rows: rows[i] + row_shift for each i, increasing, each in
+    // [0, num_entries). What a selective read decodes: only the rows a filter kept.
+    virtual std::optional<std::size_t> countSelectedValues(const BasketData& basket,
+                                                           std::span<const std::int64_t> rows,
+                                                           std::int64_t row_shift) const = 0;
+    virtual bool decodeSelectedRows(const BasketData& basket, std::span<const std::int64_t> rows,
+                                    std::int64_t row_shift, std::byte* values,
+                                    std::size_t num_values, std::int64_t* offsets,
+                                    std::int64_t value_base) const = 0;
 };
 
 class Interpretation {

@@ -88,7 +88,55 @@ struct BasketTask {
     std::int64_t keep_begin = 0;  // rows of the basket to keep
     std::int64_t keep_end = 0;
     std::size_t buffer = 0;  // index into the fetched records (on-disk baskets)
+    // A selective read: the part of its rows (relative to the range) in this basket, and what
+    // turns them into the basket's own row numbers.
+    bool selective = false;
+    std::span<const std::int64_t> selected;
+    std::int64_t row_shift = 0;
 };
+
+// The selected rows of a basket through its direct decoder, into `part` (empty, of the
+// interpretation's shape); false when the basket's entry offsets do not give their values.
+bool decodeSelectedPart(const DirectDecoder& decoder, const BasketData& data,
+                        const BasketTask& task, frame::Column& part) {
+    const auto values = decoder.countSelectedValues(data, task.selected, task.row_shift);
+    if (!values) return false;
+    part.bytes().resize(*values * decoder.columnValueSize());
+    std::int64_t* offsets = nullptr;
+    if (part.levels() > 0) {
+        part.offsets(0).resize(task.selected.size() + 1);
+        part.offsets(0)[0] = 0;
+        offsets = part.offsets(0).data() + 1;
+    }
+    return decoder.decodeSelectedRows(data, task.selected, task.row_shift, part.bytes().data(),
+                                      *values, offsets, 0);
+}
+
+// Rows a task adds to its column.
+std::int64_t taskRows(const BasketTask& task) {
+    return task.selective ? static_cast<std::int64_t>(task.selected.size())
+                          : task.keep_end - task.keep_begin;
+}
+
+// The rows of a whole decoded basket that a selective read keeps (rows[i] + shift), in order.
+frame::Column keepSelectedRows(const frame::Column& part, std::span<const std::int64_t> rows,
+                               std::int64_t shift) {
+    frame::Column out;
+    bool started = false;
+    for (std::size_t k = 0; k < rows.size();) {
+        std::size_t run = k + 1;
+        while (run < rows.size() && rows[run] == rows[run - 1] + 1) ++run;
+        frame::Column slice = sliceRows(part, rows[k] + shift, rows[run - 1] + shift + 1);
+        if (!started) {
+            out = std::move(slice);
+            started = true;
+        } else {
+            out.appendColumn(slice);
+        }
+        k = run;
+    }
+    return out;
+}
 
 // The sizes of a basket record's data part (fLast - fKeylen) and whole object (fObjlen), read
 // from its raw header without the full checks of Basket::read: only to size a column, so 0
@@ -127,6 +175,19 @@ BasketExtent wholeBasketExtent(std::span<const std::byte> record, std::uint64_t 
 }
 
 }  // namespace
+
+void Tree::checkSelection(std::span<const std::int64_t> rows, std::int64_t length,
+                          const TBranch& branch) const {
+    std::int64_t previous = -1;
+    for (const std::int64_t row : rows) {
+        if (row <= previous || row >= length)
+            throwAt<UsageError>(fmt::format("selected row {} of branch '{}' is not above the "
+                                            "previous one ({}) and below the range's {} entries",
+                                            row, branch.path, previous, length),
+                                file_.url(), path_);
+        previous = row;
+    }
+}
 
 Tree::Tree(const RootFile& file, std::string path, std::shared_ptr<TTree> model)
     : file_(file), path_(std::move(path)), model_(std::move(model)) {}
@@ -289,23 +350,36 @@ frame::Column Tree::readBranch(const TBranch& branch, std::int64_t entry_begin,
 std::vector<frame::Column> Tree::readBranches(std::span<const TBranch* const> branches,
                                               std::int64_t entry_begin,
                                               std::int64_t entry_end) const {
-    std::vector<frame::Column> out = readBranchesImpl(branches, entry_begin, entry_end, true);
-    // Empty after a basket whose entry offsets disagree with its header's data size (only in
-    // odd or corrupt files): the per-basket path then gives the answer or the error.
-    if (out.empty() && !branches.empty())
-        out = readBranchesImpl(branches, entry_begin, entry_end, false);
-    return out;
+    return readBranchesImpl(branches, entry_begin, entry_end, std::nullopt, true);
+}
+
+std::vector<frame::Column> Tree::readBranches(std::span<const TBranch* const> branches,
+                                              std::int64_t entry_begin, std::int64_t entry_end,
+                                              std::span<const std::int64_t> rows) const {
+    return readBranchesImpl(branches, entry_begin, entry_end, rows, true);
 }
 
 std::vector<frame::Column> Tree::readBranchesPerBasket(std::span<const TBranch* const> branches,
                                                        std::int64_t entry_begin,
                                                        std::int64_t entry_end) const {
-    return readBranchesImpl(branches, entry_begin, entry_end, false);
+    return readBranchesImpl(branches, entry_begin, entry_end, std::nullopt, false);
 }
 
-std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const> branches,
-                                                  std::int64_t entry_begin, std::int64_t entry_end,
-                                                  bool direct) const {
+std::vector<frame::Column> Tree::readBranchesImpl(
+    std::span<const TBranch* const> branches, std::int64_t entry_begin, std::int64_t entry_end,
+    std::optional<std::span<const std::int64_t>> selection, bool direct) const {
+    std::vector<frame::Column> out =
+        readBranchesOnce(branches, entry_begin, entry_end, selection, direct);
+    // Empty after a basket whose entry offsets disagree with its header's data size (only in
+    // odd or corrupt files): the per-basket path then gives the answer or the error.
+    if (out.empty() && !branches.empty() && direct)
+        out = readBranchesOnce(branches, entry_begin, entry_end, selection, false);
+    return out;
+}
+
+std::vector<frame::Column> Tree::readBranchesOnce(
+    std::span<const TBranch* const> branches, std::int64_t entry_begin, std::int64_t entry_end,
+    std::optional<std::span<const std::int64_t>> selection, bool direct) const {
     // Plan: which baskets of which branches, and the on-disk ranges to fetch.
     std::vector<BasketTask> tasks;
     std::vector<io::ReadRange> ranges;
@@ -337,6 +411,13 @@ std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const
                                       file_.url(), path_);
         }
         lengths[k] = end - entry_begin;
+        if (selection) {
+            lengths[k] = static_cast<std::int64_t>(selection->size());
+            // Increasing rows were checked once below; the last one bounds them all.
+            if (k == 0) checkSelection(*selection, end - entry_begin, branch);
+            if (!selection->empty() && selection->back() >= end - entry_begin)
+                checkSelection(*selection, end - entry_begin, branch);
+        }
         for (const BasketSlot& slot : info.baskets) {
             const std::int64_t slot_end = slot.first_entry + slot.num_entries;
             if (slot_end <= entry_begin || slot.first_entry >= end || slot.num_entries == 0)
@@ -347,6 +428,17 @@ std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const
             task.slot = &slot;
             task.keep_begin = std::max(entry_begin, slot.first_entry) - slot.first_entry;
             task.keep_end = std::min(end, slot_end) - slot.first_entry;
+            if (selection) {
+                // The selected rows in this basket: a basket with none is not even fetched.
+                task.row_shift = entry_begin - slot.first_entry;
+                const auto first = std::lower_bound(selection->begin(), selection->end(),
+                                                    task.keep_begin - task.row_shift);
+                const auto last =
+                    std::lower_bound(first, selection->end(), task.keep_end - task.row_shift);
+                if (first == last) continue;
+                task.selective = true;
+                task.selected = std::span<const std::int64_t>(first, last);
+            }
             if (slot.onDisk()) {
                 task.buffer = ranges.size();
                 ranges.push_back({slot.seek, static_cast<std::uint64_t>(slot.bytes)});
@@ -422,9 +514,14 @@ std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const
     // only the baskets cut by the range (and embedded ones) need their entry offsets, so only
     // those are decompressed here.
     std::vector<const DirectDecoder*> decoders(branches.size(), nullptr);
+    // A selective read of a counted array decodes each basket's few rows into a part of its own
+    // (sizing the column first would mean decompressing every basket twice or holding them all).
     if (direct)
-        for (std::size_t k = 0; k < branches.size(); ++k)
-            decoders[k] = branchInfo(*branches[k]).interpretation->directDecoder();
+        for (std::size_t k = 0; k < branches.size(); ++k) {
+            const DirectDecoder* decoder = branchInfo(*branches[k]).interpretation->directDecoder();
+            if (decoder != nullptr && !(selection && decoder->fixedValuesPerEntry() == 0))
+                decoders[k] = decoder;
+        }
     std::vector<std::size_t> task_values(tasks.size(), 0);
     std::vector<std::optional<Basket>> held(tasks.size());
     std::vector<std::vector<std::byte>> held_storage(tasks.size());
@@ -441,7 +538,7 @@ std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const
         const BasketTask& task = tasks[t];
         const DirectDecoder& decoder = *decoders[task.output];
         const BasketSlot& slot = *task.slot;
-        const auto rows = static_cast<std::size_t>(task.keep_end - task.keep_begin);
+        const auto rows = static_cast<std::size_t>(taskRows(task));
         const std::size_t fixed = decoder.fixedValuesPerEntry();
         if (fixed > 0) {
             const std::size_t entry_bytes = fixed * decoder.diskValueSize();
@@ -454,10 +551,14 @@ std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const
                 task_values[t] = rows * fixed;
             return;
         }
-        const bool whole = task.keep_begin == 0 && task.keep_end == slot.num_entries;
+        const bool whole = !selection && task.keep_begin == 0 && task.keep_end == slot.num_entries;
+        const auto count = [&](const BasketData& data) {
+            return (selection ? decoder.countSelectedValues(data, task.selected, task.row_shift)
+                              : decoder.countValues(data, task.keep_begin, task.keep_end))
+                .value_or(0);
+        };
         if (!slot.onDisk()) {
-            task_values[t] =
-                decoder.countValues(embeddedData(task), task.keep_begin, task.keep_end).value_or(0);
+            task_values[t] = count(embeddedData(task));
             return;
         }
         if (whole) {
@@ -473,8 +574,7 @@ std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const
         const BasketLocation where = locate(task);
         held[t] = Basket::readView(records[task.buffer], where, held_storage[t]);
         checkEntries(task, *held[t]);
-        task_values[t] =
-            decoder.countValues(held[t]->view(), task.keep_begin, task.keep_end).value_or(0);
+        task_values[t] = count(held[t]->view());
     });
     if (implausible.load()) return {};
 
@@ -493,7 +593,7 @@ std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const
             if (decoders[k] == nullptr) continue;
             row_start[t] = rows[k];
             value_start[t] = values[k];
-            rows[k] += tasks[t].keep_end - tasks[t].keep_begin;
+            rows[k] += taskRows(tasks[t]);
             values[k] += static_cast<std::int64_t>(task_values[t]);
         }
         for (std::size_t k = 0; k < branches.size(); ++k) {
@@ -536,12 +636,31 @@ std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const
                                                             decoder->columnValueSize();
             std::int64_t* offsets =
                 column.levels() > 0 ? column.offsets(0).data() + 1 + row_start[t] : nullptr;
-            if (!decoder->decodeRows(data, task.keep_begin, task.keep_end, values, task_values[t],
-                                     offsets, value_start[t]))
-                mismatch.store(true, std::memory_order_relaxed);
+            const bool decoded =
+                selection ? decoder->decodeSelectedRows(data, task.selected, task.row_shift, values,
+                                                        task_values[t], offsets, value_start[t])
+                          : decoder->decodeRows(data, task.keep_begin, task.keep_end, values,
+                                                task_values[t], offsets, value_start[t]);
+            if (!decoded) mismatch.store(true, std::memory_order_relaxed);
             return;
         }
         frame::Column part = interpretation.makeColumn();
+        if (task.selective && direct && interpretation.directDecoder() != nullptr) {
+            std::optional<Basket> basket;
+            BasketData data;
+            if (slot.onDisk()) {
+                basket.emplace(Basket::readView(records[task.buffer], locate(task), scratch));
+                checkEntries(task, *basket);
+                data = basket->view();
+            } else {
+                data = embeddedData(task);
+            }
+            if (decodeSelectedPart(*interpretation.directDecoder(), data, task, part)) {
+                parts[t] = std::move(part);
+                return;
+            }
+            part = interpretation.makeColumn();  // odd offsets: the whole basket says why
+        }
         if (slot.onDisk()) {
             const Basket basket = Basket::readView(records[task.buffer], locate(task), scratch);
             checkEntries(task, basket);
@@ -554,7 +673,9 @@ std::vector<frame::Column> Tree::readBranchesImpl(std::span<const TBranch* const
                               fmt::format("basket {} decoded to {} entries instead of {}",
                                           slot.index, part.length(), slot.num_entries),
                               slot.seek);
-        if (task.keep_begin > 0 || task.keep_end < slot.num_entries)
+        if (selection)
+            part = keepSelectedRows(part, task.selected, task.row_shift);
+        else if (task.keep_begin > 0 || task.keep_end < slot.num_entries)
             part = sliceRows(part, task.keep_begin, task.keep_end);
         parts[t] = std::move(part);
     });

@@ -93,6 +93,14 @@ public:
     std::vector<frame::Column> readBranches(std::span<const TBranch* const> branches,
                                             std::int64_t entry_begin = 0,
                                             std::int64_t entry_end = -1) const;
+    // Only the entries entry_begin + rows[i] of the range (rows increasing, each below the
+    // range's length): columns of rows.size() entries. What a filter's survivors cost: every
+    // basket holding one of them is fetched and decompressed, but only their values are decoded
+    // (a basket without any is not fetched). Throws UsageError for rows out of order or range,
+    // otherwise as above.
+    std::vector<frame::Column> readBranches(std::span<const TBranch* const> branches,
+                                            std::int64_t entry_begin, std::int64_t entry_end,
+                                            std::span<const std::int64_t> rows) const;
     // readBranches through the per-basket path only: every basket decodes into a column of its
     // own, concatenated afterwards. readBranches falls back to it for odd files (entry offsets
     // that disagree with a basket's data size); public so that tests compare the two paths.
@@ -104,11 +112,20 @@ private:
     Tree(const RootFile& file, std::string path, std::shared_ptr<TTree> model);
     void addBranch(const TBranch& branch);
     BranchInfo describeBranch(const TBranch& branch, const InterpretationContext& context) const;
-    // readBranches; `direct` lets numeric branches decode straight into their final column
-    // (false: every basket decodes into its own column, concatenated afterwards).
-    std::vector<frame::Column> readBranchesImpl(std::span<const TBranch* const> branches,
-                                                std::int64_t entry_begin, std::int64_t entry_end,
-                                                bool direct) const;
+    // readBranches (all rows of the range, or the `selection` of them); `direct` lets numeric
+    // branches decode straight into their final column (false: every basket decodes into its
+    // own column, concatenated afterwards). readBranchesOnce returns {} when the direct path
+    // meets a basket whose entry offsets disagree with its data size; readBranchesImpl then
+    // falls back to the per-basket path.
+    std::vector<frame::Column> readBranchesImpl(
+        std::span<const TBranch* const> branches, std::int64_t entry_begin, std::int64_t entry_end,
+        std::optional<std::span<const std::int64_t>> selection, bool direct) const;
+    std::vector<frame::Column> readBranchesOnce(
+        std::span<const TBranch* const> branches, std::int64_t entry_begin, std::int64_t entry_end,
+        std::optional<std::span<const std::int64_t>> selection, bool direct) const;
+    // Throws UsageError unless `rows` increase and lie in [0, length).
+    void checkSelection(std::span<const std::int64_t> rows, std::int64_t length,
+                        const TBranch& branch) const;
 
     const RootFile& file_;
     std::string path_;

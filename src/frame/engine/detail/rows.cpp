@@ -71,6 +71,37 @@ DeferredRows::DeferredRows(ColumnBatch& batch) : batch_(batch) {
     track();
 }
 
+DeferredRows::DeferredRows(ColumnBatch& batch, std::vector<std::string> unread, Loader load)
+    : batch_(batch), unread_(std::move(unread)), load_(std::move(load)) {
+    track();
+}
+
+void DeferredRows::readLate(std::span<const std::string> names) {
+    std::vector<std::string> wanted;
+    for (const auto& name : names)
+        if (std::erase(unread_, name) > 0) wanted.push_back(name);
+    if (wanted.empty()) return;
+    // Stage 0 holds the unit's rows, its mask updated by every later filter: the survivors.
+    std::optional<std::span<const std::int64_t>> rows;
+    if (!stages_.empty()) {
+        Stage& first = stages_.front();
+        if (!first.selection) first.selection = kernels::selectRows(first.keep);
+        rows = first.selection->rows;
+    }
+    auto columns = load_(wanted, rows);
+    HEPFLOW_ASSERT(columns.size() == wanted.size(), "the loader reads every column asked for");
+    for (auto& column : columns) {
+        HEPFLOW_ASSERT(column.second.length() == batch_.num_entries,
+                       "a column read late holds the current rows");
+        stage_of_.emplace_back(column.first, stages_.size());
+        batch_.columns.push_back(std::move(column));
+    }
+}
+
+void DeferredRows::forget(std::span<const std::string> names) {
+    for (const auto& name : names) std::erase(unread_, name);
+}
+
 // Columns not known yet were made from the current rows.
 void DeferredRows::track() {
     for (const auto& column : batch_.columns) {
@@ -113,6 +144,7 @@ void DeferredRows::bringUpToDate(std::pair<std::string, Column>& column) {
 }
 
 void DeferredRows::require(std::span<const std::string> names) {
+    readLate(names);
     if (stages_.empty()) return;  // nothing filtered yet: every column is up to date
     for (auto& column : batch_.columns)
         if (std::find(names.begin(), names.end(), column.first) != names.end())
@@ -120,6 +152,7 @@ void DeferredRows::require(std::span<const std::string> names) {
 }
 
 void DeferredRows::requireAll() {
+    readLate(std::vector<std::string>(unread_));
     if (stages_.empty()) return;
     for (auto& column : batch_.columns) bringUpToDate(column);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,16 +25,28 @@ Column keepRows(const Column& column, std::span<const std::uint8_t> keep, std::i
 // computed), when a step reads it (require) or at the end (requireAll). With several
 // selections in a row, a column that only an output reads is copied once, with the few rows
 // left at the end, instead of once per selection.
+//
+// Columns can also be read late: the `unread` ones are fetched through `load` when a step first
+// requires them, with only the rows that survived the filters so far (so a column that is only
+// needed after a tight trigger cut decodes a few rows, not all of them).
 class DeferredRows {
 public:
+    // Reads columns of the unit: every row (nullopt) or only these (increasing unit rows).
+    using Loader = std::function<std::vector<std::pair<std::string, Column>>(
+        std::span<const std::string> names, std::optional<std::span<const std::int64_t>> rows)>;
+
     // `batch` holds the unit's columns as read; it must outlive this object. Columns added to
     // it later hold the rows current when they were added.
     explicit DeferredRows(ColumnBatch& batch);
+    // `batch` starts with no columns and all of the unit's rows; `unread` are read by `load`.
+    DeferredRows(ColumnBatch& batch, std::vector<std::string> unread, Loader load);
     // Keeps the rows (of batch.num_entries) where keep[row] != 0.
     void filter(std::span<const std::uint8_t> keep);
-    // Brings these columns (those present in the batch) up to date.
+    // Brings these columns (those present in the batch, or still unread) up to date.
     void require(std::span<const std::string> names);
     void requireAll();
+    // Unread columns that no step reads any more: never read them.
+    void forget(std::span<const std::string> names);
 
 private:
     // The rows of one stage (the rows between two filters) that survive every later filter.
@@ -44,8 +57,12 @@ private:
     };
     void track();
     void bringUpToDate(std::pair<std::string, Column>& column);
+    // Reads those of `names` still unread, with the rows current now.
+    void readLate(std::span<const std::string> names);
 
     ColumnBatch& batch_;
+    std::vector<std::string> unread_;
+    Loader load_;
     std::vector<Stage> stages_;  // every stage before the current one
     std::vector<std::pair<std::string, std::size_t>> stage_of_;  // column -> stage it holds
 };
