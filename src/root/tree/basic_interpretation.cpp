@@ -287,13 +287,16 @@ public:
             offsets[k] = value_base + total;
         }
         if (static_cast<std::size_t>(total) != num_values) return false;
-        for (std::size_t k = 0; k < rows.size(); ++k) {
-            const std::size_t row = rowAt(k);
-            const std::int64_t begin = entry_offsets[row];
-            const auto count =
-                static_cast<std::size_t>((entry_offsets[row + 1] - begin) / value_bytes);
+        // Consecutive rows are consecutive bytes: one decode per run of rows.
+        for (std::size_t k = 0; k < rows.size();) {
+            std::size_t next = k + 1;
+            while (next < rows.size() && rows[next] == rows[next - 1] + 1) ++next;
+            const std::int64_t begin = entry_offsets[rowAt(k)];
+            const auto count = static_cast<std::size_t>(
+                (entry_offsets[rowAt(next - 1) + 1] - begin) / value_bytes);
             codec_.decode(basket.data.data() + begin, dst, count);
             dst += count;
+            k = next;
         }
         return true;
     }
