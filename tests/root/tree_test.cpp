@@ -850,6 +850,12 @@ TEST(CorruptTreeTest, RandomDamageNeverCrashes) {
             std::vector<const TBranch*> all;
             for (const TBranch* branch : damaged->branches())
                 if (damaged->branchInfo(*branch).interpretation) all.push_back(branch);
+            // A selective read decodes damaged baskets its own way: an Error too, or values.
+            try {
+                const std::vector<std::int64_t> rows = {0, 2, 3, 5, 8, 13, 21, 34};
+                damaged->readBranches(all, 0, 40, rows);
+            } catch (const Error&) {
+            }
             damaged->readBranches(all);
         } catch (const Error&) {
             ++errors;
