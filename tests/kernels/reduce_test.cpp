@@ -2,6 +2,7 @@
 // offsets, NaN handling (skipped by min/max/argmin/argmax, sorted last) and bad inputs.
 #include <cmath>
 #include <limits>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -113,6 +114,35 @@ TEST(Reduce, DoublesSumAndMean) {
     const auto mean = flatValues<double>(reduce(Reduction::Mean, column));
     EXPECT_DOUBLE_EQ(mean[0], 0.2);
     EXPECT_TRUE(std::isnan(mean[1]));
+}
+
+// Counting bools has its own loop (a running count read at event ends): it must agree with a
+// count per event for any offsets, sliced ones and empty events included, and for bytes
+// other than 0 and 1.
+TEST(Reduce, CountTrueOfBoolsMatchesAPerEventCount) {
+    std::mt19937 random(7);
+    std::vector<std::vector<bool>> events(500);
+    for (auto& event : events) {
+        event.resize(random() % 6);
+        for (std::size_t i = 0; i < event.size(); ++i) event[i] = random() % 3 == 0;
+    }
+    Column column = sliced(jagged<bool>(events));
+    // Any non-zero byte is true.
+    auto* bytes = reinterpret_cast<std::uint8_t*>(column.bytes().data());
+    for (std::size_t i = 0; i < column.bytes().size(); ++i)
+        if (bytes[i] != 0) bytes[i] = static_cast<std::uint8_t>(1 + random() % 255);
+    const Offsets& offsets = column.offsets(0);
+    I64 expected;
+    for (std::size_t e = 0; e + 1 < offsets.size(); ++e) {
+        std::int64_t count = 0;
+        for (std::int64_t i = offsets[e]; i < offsets[e + 1]; ++i)
+            count += bytes[static_cast<std::size_t>(i)] != 0;
+        expected.push_back(count);
+    }
+    ASSERT_EQ(expected.size(), 499u);  // sliced() drops the first event
+    EXPECT_EQ(flatValues<std::int64_t>(reduce(Reduction::CountTrue, column)), expected);
+    EXPECT_EQ(flatValues<std::int64_t>(reduce(Reduction::Sum, column)), expected);
+    EXPECT_EQ(flatValues<std::int64_t>(reduce(Reduction::CountTrue, jagged<bool>({}))), I64{});
 }
 
 TEST(Reduce, Bools) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -31,6 +32,31 @@ Column reduceEvents(const Offsets& offsets, const S* values, F&& per_event) {
     auto* dst = data<R>(out);
     for (std::size_t e = 0; e < events; ++e)
         dst[e] = static_cast<Storage<R>>(per_event(values + offsets[e], values + offsets[e + 1]));
+    return out;
+}
+
+// The true values of each event of a bool column, without a loop per event (whose length,
+// a few objects, the branch predictor keeps missing): a running count over all the values,
+// read at each event's ends. The counters of every object selection come through here.
+template <class S>
+Column countTrueOfBools(const Offsets& offsets, const S* values) {
+    const std::size_t events = offsets.size() - 1;
+    Column out = flatResult<std::int64_t>(events);
+    auto* dst = data<std::int64_t>(out);
+    if (events == 0) return out;
+    const std::int64_t base = offsets[0];
+    const auto n = static_cast<std::size_t>(offsets[events] - base);
+    std::vector<std::int64_t> before(n + 1);  // true values before each position
+    const S* first = values + base;
+    std::int64_t running = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        before[i] = running;
+        running += first[i] != S{0} ? 1 : 0;
+    }
+    before[n] = running;
+    for (std::size_t e = 0; e < events; ++e)
+        dst[e] = before[static_cast<std::size_t>(offsets[e + 1] - base)] -
+                 before[static_cast<std::size_t>(offsets[e] - base)];
     return out;
 }
 
@@ -79,6 +105,7 @@ Column reduceTyped(Reduction op, const Offsets& offsets, const Storage<T>* value
     using Extreme = std::conditional_t<kFloat || kBool, T, std::int64_t>;
     switch (op) {
         case Reduction::Sum:
+            if constexpr (kBool) return countTrueOfBools(offsets, values);
             if constexpr (kFloat) {
                 return reduceEvents<T>(offsets, values, [](const S* a, const S* b) {
                     double sum = 0;
@@ -101,6 +128,7 @@ Column reduceTyped(Reduction op, const Offsets& offsets, const Storage<T>* value
             return reduceEvents<std::int64_t>(
                 offsets, values, [](const S* a, const S* b) { return std::int64_t{b - a}; });
         case Reduction::CountTrue:
+            if constexpr (kBool) return countTrueOfBools(offsets, values);
             return reduceEvents<std::int64_t>(offsets, values, [](const S* a, const S* b) {
                 std::int64_t count = 0;
                 for (; a != b; ++a) count += *a != S{0};
