@@ -413,9 +413,8 @@ std::vector<frame::Column> Tree::readBranchesOnce(
         lengths[k] = end - entry_begin;
         if (selection) {
             lengths[k] = static_cast<std::int64_t>(selection->size());
-            // Increasing rows were checked once below; the last one bounds them all.
-            if (k == 0) checkSelection(*selection, end - entry_begin, branch);
-            if (!selection->empty() && selection->back() >= end - entry_begin)
+            // Increasing rows are checked with the first branch; then the last one bounds them.
+            if (k == 0 || (!selection->empty() && selection->back() >= end - entry_begin))
                 checkSelection(*selection, end - entry_begin, branch);
         }
         for (const BasketSlot& slot : info.baskets) {
@@ -551,11 +550,10 @@ std::vector<frame::Column> Tree::readBranchesOnce(
                 task_values[t] = rows * fixed;
             return;
         }
-        const bool whole = !selection && task.keep_begin == 0 && task.keep_end == slot.num_entries;
+        // Counted arrays size a column only in whole-range reads (see `decoders`).
+        const bool whole = task.keep_begin == 0 && task.keep_end == slot.num_entries;
         const auto count = [&](const BasketData& data) {
-            return (selection ? decoder.countSelectedValues(data, task.selected, task.row_shift)
-                              : decoder.countValues(data, task.keep_begin, task.keep_end))
-                .value_or(0);
+            return decoder.countValues(data, task.keep_begin, task.keep_end).value_or(0);
         };
         if (!slot.onDisk()) {
             task_values[t] = count(embeddedData(task));
@@ -619,18 +617,18 @@ std::vector<frame::Column> Tree::readBranchesOnce(
         const Interpretation& interpretation = *task.info->interpretation;
         const BasketSlot& slot = *task.slot;
         thread_local std::vector<std::byte> scratch;
+        // The task's decompressed basket: held from the sizing pass, decompressed into this
+        // thread's scratch (kept alive by `basket`), or embedded in the TTree record.
+        std::optional<Basket> basket;
+        const auto basketData = [&]() -> BasketData {
+            if (held[t]) return held[t]->view();
+            if (!slot.onDisk()) return embeddedData(task);
+            basket.emplace(Basket::readView(records[task.buffer], locate(task), scratch));
+            checkEntries(task, *basket);
+            return basket->view();
+        };
         if (const DirectDecoder* decoder = decoders[task.output]) {
-            std::optional<Basket> basket;
-            BasketData data;
-            if (held[t]) {
-                data = held[t]->view();
-            } else if (slot.onDisk()) {
-                basket.emplace(Basket::readView(records[task.buffer], locate(task), scratch));
-                checkEntries(task, *basket);
-                data = basket->view();
-            } else {
-                data = embeddedData(task);
-            }
+            const BasketData data = basketData();
             frame::Column& column = out[task.output];
             std::byte* values = column.bytes().data() + static_cast<std::size_t>(value_start[t]) *
                                                             decoder->columnValueSize();
@@ -645,29 +643,15 @@ std::vector<frame::Column> Tree::readBranchesOnce(
             return;
         }
         frame::Column part = interpretation.makeColumn();
+        const BasketData data = basketData();
         if (task.selective && direct && interpretation.directDecoder() != nullptr) {
-            std::optional<Basket> basket;
-            BasketData data;
-            if (slot.onDisk()) {
-                basket.emplace(Basket::readView(records[task.buffer], locate(task), scratch));
-                checkEntries(task, *basket);
-                data = basket->view();
-            } else {
-                data = embeddedData(task);
-            }
             if (decodeSelectedPart(*interpretation.directDecoder(), data, task, part)) {
                 parts[t] = std::move(part);
                 return;
             }
             part = interpretation.makeColumn();  // odd offsets: the whole basket says why
         }
-        if (slot.onDisk()) {
-            const Basket basket = Basket::readView(records[task.buffer], locate(task), scratch);
-            checkEntries(task, basket);
-            interpretation.decode(basket.view(), part);
-        } else {
-            interpretation.decode(embeddedData(task), part);
-        }
+        interpretation.decode(data, part);
         if (part.length() != slot.num_entries)
             throw branchError(*this, branch,
                               fmt::format("basket {} decoded to {} entries instead of {}",
