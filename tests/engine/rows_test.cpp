@@ -110,7 +110,7 @@ TEST(DeferredRows, ColumnsReadLateGetEveryFilter) {
 }
 
 // Unread columns are read when first required, with the rows that passed every filter so
-// far; then filtered like the others by later filters. A forgotten column is never read.
+// far; then filtered like the others by later filters; requireAll reads the rest.
 TEST(DeferredRows, UnreadColumnsAreReadWithTheSurvivingRows) {
     const Column unit_a = flatColumn<std::int32_t>({0, 1, 2, 3, 4, 5});
     const Column unit_b = jaggedColumn<double>({{0}, {1}, {2, 2}, {3, 3}, {4}, {}});
@@ -122,7 +122,7 @@ TEST(DeferredRows, UnreadColumnsAreReadWithTheSurvivingRows) {
         calls.emplace_back(std::vector<std::string>(names.begin(), names.end()), wanted);
         std::vector<std::pair<std::string, Column>> out;
         for (const auto& name : names) {
-            const Column& whole = name == "a" ? unit_a : unit_b;
+            const Column& whole = name == "b" ? unit_b : unit_a;
             std::vector<std::uint8_t> keep(6, rows ? 0 : 1);
             for (const std::int64_t row : wanted) keep[static_cast<std::size_t>(row)] = 1;
             out.emplace_back(name, frame::kernels::filterRows(whole, keep));
@@ -131,7 +131,7 @@ TEST(DeferredRows, UnreadColumnsAreReadWithTheSurvivingRows) {
     };
     ColumnBatch batch;
     batch.num_entries = 6;
-    frame::engine::detail::DeferredRows rows(batch, {"a", "b", "never"}, load);
+    frame::engine::detail::DeferredRows rows(batch, {"a", "b", "c"}, load);
     const std::vector<std::string> a = {"a"};
     rows.require(a);
     ASSERT_EQ(calls.size(), 1u);
@@ -145,11 +145,12 @@ TEST(DeferredRows, UnreadColumnsAreReadWithTheSurvivingRows) {
     EXPECT_EQ(calls[1].second, (std::vector<std::int64_t>{2, 3, 4}));
     EXPECT_EQ(batch.find("b")->offsets(0), (frame::Offsets{0, 2, 4, 5}));
     rows.filter(std::vector<std::uint8_t>{1, 0, 1});  // rows 2 and 4 of the unit
-    const std::vector<std::string> never = {"never"};
-    rows.forget(never);
     rows.requireAll();
-    EXPECT_EQ(calls.size(), 2u);  // "never" was forgotten, "a" and "b" were read already
-    EXPECT_EQ(batch.find("never"), nullptr);
+    ASSERT_EQ(calls.size(), 3u);  // only "c": "a" and "b" were read already
+    EXPECT_EQ(calls[2].first, (std::vector<std::string>{"c"}));
+    EXPECT_EQ(calls[2].second, (std::vector<std::int64_t>{2, 4}));
+    const auto c = batch.find("c")->values<std::int32_t>();
+    EXPECT_EQ(std::vector<std::int32_t>(c.begin(), c.end()), (std::vector<std::int32_t>{2, 4}));
     const auto values = batch.find("a")->values<std::int32_t>();
     EXPECT_EQ(std::vector<std::int32_t>(values.begin(), values.end()),
               (std::vector<std::int32_t>{2, 4}));

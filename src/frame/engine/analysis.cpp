@@ -759,7 +759,6 @@ RunResult Analysis::run(const RunOptions& options) {
             Column column = step.computation.evaluate(batch);
             // Before a filter copies the surviving rows; again below for unused new columns.
             dropColumns(batch, plan.dead_after[s]);
-            rows.forget(plan.dead_after[s]);
             switch (step.kind) {
                 case BoundStep::Kind::Objects: addObjects(batch, step, std::move(column)); break;
                 case BoundStep::Kind::Define:

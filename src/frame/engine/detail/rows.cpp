@@ -98,10 +98,6 @@ void DeferredRows::readLate(std::span<const std::string> names) {
     }
 }
 
-void DeferredRows::forget(std::span<const std::string> names) {
-    for (const auto& name : names) std::erase(unread_, name);
-}
-
 // Columns not known yet were made from the current rows.
 void DeferredRows::track() {
     for (const auto& column : batch_.columns) {

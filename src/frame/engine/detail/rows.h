@@ -45,8 +45,6 @@ public:
     // Brings these columns (those present in the batch, or still unread) up to date.
     void require(std::span<const std::string> names);
     void requireAll();
-    // Unread columns that no step reads any more: never read them.
-    void forget(std::span<const std::string> names);
 
 private:
     // The rows of one stage (the rows between two filters) that survive every later filter.
