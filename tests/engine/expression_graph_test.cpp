@@ -114,7 +114,7 @@ TEST(ExpressionGraph, MatchesHandLoops) {
 // An object selection is made field by field, each field when first needed (here: charge by
 // a define before the cut, pt and index only for the events an output keeps); a selection of
 // a selection keeps the index into the file's collection; integer fields are Int64.
-TEST(ExpressionGraph, ObjectsOfObjectsKeepTheirIndexAndTypes) {
+TEST(ExpressionGraph, ObjectsOfObjectsKeepTheirIndexAndStoredTypes) {
     enginetest::TempDir dir;
     const auto sample = enginetest::makeSample(3000, 9);
     enginetest::writeSample(sample, dir.file("in.root"), 250);
@@ -170,10 +170,17 @@ TEST(ExpressionGraph, ObjectsOfObjectsKeepTheirIndexAndTypes) {
         return tree->readBranch(*branch);
     };
     const auto asVector = [](const auto span) { return std::vector(span.begin(), span.end()); };
-    EXPECT_EQ(asVector(read("Tight_index").values<std::int64_t>()), tight_index);
-    EXPECT_EQ(asVector(read("Good_index").values<std::int64_t>()), good_index);
+    const auto asInt64 = [](const frame::Column& column) {
+        const auto values = column.values<std::int32_t>();
+        return std::vector<std::int64_t>(values.begin(), values.end());
+    };
+    // Fields keep the stored types through both selections (Int_t as in the input), and the
+    // index is an Int_t as NanoAOD's indices are.
+    EXPECT_EQ(asInt64(read("Tight_index")), tight_index);
+    EXPECT_EQ(asInt64(read("Good_index")), good_index);
     EXPECT_EQ(asVector(read("Tight_pt").values<float>()), tight_pt);
-    EXPECT_EQ(read("Tight_charge").dtype(), frame::DType::Int64);
+    EXPECT_EQ(read("Tight_charge").dtype(), frame::DType::Int32);
+    EXPECT_EQ(read("Good_index").dtype(), frame::DType::Int32);
     EXPECT_EQ(asVector(read("charge_sum").values<std::int64_t>()), charge_sum);
 }
 

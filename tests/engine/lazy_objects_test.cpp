@@ -34,19 +34,38 @@ TEST(LazyObjects, CounterFieldsAndIndex) {
     ASSERT_EQ(counter.dtype(), DType::Int32);
     const auto counts = counter.values<std::int32_t>();
     EXPECT_EQ(std::vector(counts.begin(), counts.end()), (std::vector<std::int32_t>{2, 0, 1}));
-    const Column pt = run(maskedField("G", "Muon_pt", "#G.mask", DType::Float32));
+    const Column pt = run(maskedField("G", "Muon_pt", "#G.mask"));
     const auto pts = pt.values<float>();
     EXPECT_EQ(std::vector(pts.begin(), pts.end()), (std::vector<float>{10, 30, 50}));
     EXPECT_EQ(pt.offsets(0), (Offsets{0, 2, 2, 3}));
-    const Column charge = run(maskedField("G", "Muon_charge", "#G.mask", DType::Int64));
-    ASSERT_EQ(charge.dtype(), DType::Int64);
-    const auto charges = charge.values<std::int64_t>();
-    EXPECT_EQ(std::vector(charges.begin(), charges.end()), (std::vector<std::int64_t>{1, -1, -1}));
+    // Integer fields keep their stored type (Int_t stays Int_t in a skim); the index is Int32.
+    const Column charge = run(maskedField("G", "Muon_charge", "#G.mask"));
+    ASSERT_EQ(charge.dtype(), DType::Int32);
+    const auto charges = charge.values<std::int32_t>();
+    EXPECT_EQ(std::vector(charges.begin(), charges.end()), (std::vector<std::int32_t>{1, -1, -1}));
     EXPECT_EQ(charge.offsets(0), (Offsets{0, 2, 2, 3}));
     const Column index = run(maskedIndex("G", "#G.mask"));
-    const auto positions = index.values<std::int64_t>();
+    ASSERT_EQ(index.dtype(), DType::Int32);
+    const auto positions = index.values<std::int32_t>();
     EXPECT_EQ(std::vector(positions.begin(), positions.end()),
-              (std::vector<std::int64_t>{0, 2, 1}));
+              (std::vector<std::int32_t>{0, 2, 1}));
+    EXPECT_EQ(index.offsets(0), (Offsets{0, 2, 2, 3}));
+}
+
+// A mask whose offsets do not start at 0 (a slice of a larger column): positions count from
+// each event's first object, not from the buffer's.
+TEST(LazyObjects, IndexOfASlicedMask) {
+    Column mask(DType::Bool, 1);
+    for (const bool keep : {true, true, false, true, true, true, false}) mask.append(keep);
+    mask.offsets(0) = Offsets{2, 5, 5, 7};
+    ColumnBatch batch;
+    batch.num_entries = 3;
+    batch.columns.emplace_back("#G.mask", std::move(mask));
+    const Column index = maskedIndex("G", "#G.mask").function()(batch);
+    const auto positions = index.values<std::int32_t>();
+    EXPECT_EQ(std::vector(positions.begin(), positions.end()),
+              (std::vector<std::int32_t>{1, 2, 0}));
+    EXPECT_EQ(index.offsets(0), (Offsets{0, 2, 2, 3}));
 }
 
 }  // namespace

@@ -103,6 +103,10 @@ bool isNumeric(const Column& prototype) {
     return prototype.dtype() != DType::String && prototype.dtype() != DType::Struct;
 }
 
+bool isInteger(DType dtype) {
+    return dtype >= DType::Int8 && dtype <= DType::UInt64;  // DType lists the integers together
+}
+
 std::string shapeText(const Column& column) {
     if (column.dtype() == DType::Struct) return "a collection";
     return column.levels() == 0 ? "one value per event" : "values per object";
@@ -353,11 +357,13 @@ std::optional<std::vector<BoundStep>> splitObjectSteps(const auto& step,
         const auto& [field, member] = prototype.members()[i];
         BoundStep part =
             define(step.name + "_" + field,
-                   sources[i].empty()
-                       ? detail::maskedIndex(what, mask_column)
-                       : detail::maskedField(what, sources[i], mask_column, member.dtype()));
+                   sources[i].empty() ? detail::maskedIndex(what, mask_column)
+                                      : detail::maskedField(what, sources[i], mask_column));
+        // Integer fields keep their stored width (the whole selection widens them to Int64).
         const Column& made = part.computation.prototype();
-        if (made.dtype() != member.dtype() || made.levels() != member.levels()) return std::nullopt;
+        const bool same_kind = made.dtype() == member.dtype() ||
+                               (isInteger(made.dtype()) && member.dtype() == DType::Int64);
+        if (!same_kind || made.levels() != member.levels()) return std::nullopt;
         parts.push_back(std::move(part));
     }
     schema = std::move(with_mask);
@@ -477,9 +483,13 @@ void Analysis::check() {
                 // Split before the fields enter the schema: the split binds against the
                 // columns as the selection saw them.
                 auto split = splitObjectSteps(step, bound, schema, what);
-                for (const auto& [field, member] : prototype.members()) {
-                    bound_step.field_columns.push_back(step.name + "_" + field);
-                    addColumn(what, bound_step.field_columns.back(), member, bound_step.counter);
+                const auto& members = prototype.members();
+                for (std::size_t i = 0; i < members.size(); ++i) {
+                    bound_step.field_columns.push_back(step.name + "_" + members[i].first);
+                    // Split: the mask and counter come first, then the fields in order.
+                    const Column& field =
+                        split ? (*split)[2 + i].computation.prototype() : members[i].second;
+                    addColumn(what, bound_step.field_columns.back(), field, bound_step.counter);
                 }
                 addColumn(what, bound_step.counter, Column(DType::Int32), {});
                 plan->new_columns.insert(plan->new_columns.end(), bound_step.field_columns.begin(),

@@ -2,7 +2,9 @@
 // field and index computations over the batch's mask column.
 #include "frame/engine/detail/lazy_objects.h"
 
+#include <algorithm>
 #include <cctype>
+#include <vector>
 
 #include "common/error.h"
 #include "frame/kernels/jagged_kernels.h"
@@ -22,31 +24,6 @@ const Column& columnOf(const ColumnBatch& batch, const std::string& name) {
     const Column* column = batch.find(name);
     HEPFLOW_ASSERT(column != nullptr, "a split object selection's column is in the batch");
     return *column;
-}
-
-template <class T>
-void widen(const Column& in, Column& out) {
-    const auto values = in.values<T>();
-    out.bytes().resize(values.size() * sizeof(std::int64_t));
-    auto* dst = out.values<std::int64_t>().data();
-    for (std::size_t i = 0; i < values.size(); ++i) dst[i] = static_cast<std::int64_t>(values[i]);
-}
-
-// A one-level jagged integer column as Int64 (other dtypes are returned as they are).
-Column widenedToInt64(Column in) {
-    Column out(DType::Int64, 1);
-    switch (in.dtype()) {
-        case DType::Int8: widen<std::int8_t>(in, out); break;
-        case DType::UInt8: widen<std::uint8_t>(in, out); break;
-        case DType::Int16: widen<std::int16_t>(in, out); break;
-        case DType::UInt16: widen<std::uint16_t>(in, out); break;
-        case DType::Int32: widen<std::int32_t>(in, out); break;
-        case DType::UInt32: widen<std::uint32_t>(in, out); break;
-        case DType::UInt64: widen<std::uint64_t>(in, out); break;
-        default: return in;
-    }
-    out.offsets(0) = std::move(in.offsets(0));
-    return out;
 }
 
 }  // namespace
@@ -97,19 +74,32 @@ Computation maskCounter(const std::string& label, const std::string& mask_column
 }
 
 Computation maskedField(const std::string& label, const std::string& source,
-                        const std::string& mask_column, DType dtype) {
+                        const std::string& mask_column) {
     return Computation::function(
-        label, {source, mask_column}, [source, mask_column, dtype](const ColumnBatch& batch) {
-            Column kept =
-                kernels::maskObjects(columnOf(batch, source), columnOf(batch, mask_column));
-            return dtype == DType::Int64 ? widenedToInt64(std::move(kept)) : kept;
+        label, {source, mask_column}, [source, mask_column](const ColumnBatch& batch) {
+            return kernels::maskObjects(columnOf(batch, source), columnOf(batch, mask_column));
         });
 }
 
 Computation maskedIndex(const std::string& label, const std::string& mask_column) {
     return Computation::function(label, {mask_column}, [mask_column](const ColumnBatch& batch) {
         const Column& mask = columnOf(batch, mask_column);
-        return kernels::maskObjects(kernels::localIndex(mask.offsets(0)), mask);
+        const Offsets& offsets = mask.offsets(0);
+        const auto keep = mask.values<bool>();
+        Column index(DType::Int32, 1);
+        Offsets& index_offsets = index.offsets(0);
+        index_offsets.resize(offsets.size());
+        index_offsets[0] = 0;
+        std::vector<std::int32_t> positions;
+        for (std::size_t row = 0; row + 1 < offsets.size(); ++row) {
+            for (std::int64_t k = offsets[row]; k < offsets[row + 1]; ++k)
+                if (keep[static_cast<std::size_t>(k)])
+                    positions.push_back(static_cast<std::int32_t>(k - offsets[row]));
+            index_offsets[row + 1] = static_cast<std::int64_t>(positions.size());
+        }
+        index.bytes().resize(positions.size() * sizeof(std::int32_t));
+        std::copy(positions.begin(), positions.end(), index.values<std::int32_t>().begin());
+        return index;
     });
 }
 

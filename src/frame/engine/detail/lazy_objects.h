@@ -31,11 +31,11 @@ std::string fieldColumn(const expr::Schema& schema, const std::string& collectio
 
 // Per event, the number of objects the mask keeps (Int32, as the counters of selections).
 Computation maskCounter(const std::string& label, const std::string& mask_column);
-// The objects of `source` the mask keeps (kernels::maskObjects), integers widened to Int64
-// when `dtype` is Int64 (as the expression language gives the fields of a selection).
+// The objects of `source` the mask keeps (kernels::maskObjects), in the source's own type: a
+// skim's GoodMuon_charge is Int_t like Muon_charge, so code written for the input reads it.
 Computation maskedField(const std::string& label, const std::string& source,
-                        const std::string& mask_column, DType dtype);
-// The position in the original collection of each kept object (Int64).
+                        const std::string& mask_column);
+// The position in the original collection of each kept object (Int32, as NanoAOD's indices).
 Computation maskedIndex(const std::string& label, const std::string& mask_column);
 
 }  // namespace hepflow::frame::engine::detail
