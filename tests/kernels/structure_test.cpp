@@ -126,6 +126,29 @@ TEST(FilterRows, SparseAndDenseSelectionsMatchAScalarLoop) {
     }
 }
 
+// selectRows skips words of 8 false flags and finishes the rows past the last whole word
+// one by one: every length around those boundaries, runs of false, and true bytes other
+// than 1, against a scalar loop.
+TEST(SelectRows, EveryLengthAndRunOfFalseMatchesAScalarLoop) {
+    for (std::size_t length = 0; length <= 40; ++length) {
+        for (std::size_t pattern = 0; pattern < 6; ++pattern) {
+            std::vector<std::uint8_t> keep(length, 0);
+            I64 expected;
+            for (std::size_t i = 0; i < length; ++i) {
+                const bool in_false_run = pattern >= 3 && i >= 4 && i < 4 + 8 * (pattern - 2);
+                keep[i] = in_false_run || (i * 7 + pattern) % (pattern + 2) != 0
+                              ? 0
+                              : static_cast<std::uint8_t>(1 + (i % 3) * 127);  // 1, 128, 255
+                if (keep[i] != 0) expected.push_back(static_cast<std::int64_t>(i));
+            }
+            const RowSelection selection = selectRows(keep);
+            EXPECT_EQ(I64(selection.rows.begin(), selection.rows.end()), expected)
+                << "length " << length << ", pattern " << pattern;
+            EXPECT_EQ(selection.keep, keep);
+        }
+    }
+}
+
 TEST(FilterRows, JaggedWithEmptyEventsAndSlicedOffsets) {
     // The first event (99) is sliced away: offsets start at 1.
     const Column column =

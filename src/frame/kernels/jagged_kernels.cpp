@@ -260,10 +260,25 @@ bool offsetsAreOrdered(std::span<const std::int64_t> offsets) {
 RowSelection selectRows(std::span<const std::uint8_t> keep) {
     RowSelection selection;
     selection.keep.assign(keep.begin(), keep.end());
-    selection.rows.resize(keep.size() + 1);
+    std::size_t kept = 0;
+    for (const std::uint8_t flag : keep) kept += flag != 0;  // vectorized
+    // Sized to the kept rows (+1 for the candidate slot), not to all rows: a tight cut writes
+    // little. Words of 8 flags that are all false (most of them after a tight cut) are skipped.
+    selection.rows.resize(kept + 1);
+    std::int64_t* rows = selection.rows.data();
     std::size_t j = 0;
-    for (std::size_t row = 0; row < keep.size(); ++row) {  // branch-free: rows[j] is a candidate
-        selection.rows[j] = static_cast<std::int64_t>(row);
+    std::size_t row = 0;
+    for (; row + 8 <= keep.size(); row += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, keep.data() + row, sizeof(word));
+        if (word == 0) continue;
+        for (std::size_t k = row; k < row + 8; ++k) {  // branch-free: rows[j] is a candidate
+            rows[j] = static_cast<std::int64_t>(k);
+            j += keep[k] != 0;
+        }
+    }
+    for (; row < keep.size(); ++row) {
+        rows[j] = static_cast<std::int64_t>(row);
         j += keep[row] != 0;
     }
     selection.rows.resize(j);

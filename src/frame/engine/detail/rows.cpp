@@ -116,10 +116,17 @@ void DeferredRows::filter(std::span<const std::uint8_t> keep) {
     if (kept == batch_.num_entries) return;
     track();
     for (auto& stage : stages_) {
-        // Row `next` of the current rows is the next surviving row of the stage.
+        // Row `next` of the current rows is the next surviving row of the stage. Branch-free
+        // (cuts keep unpredictable fractions); `keep` is read at a clamped index past its end.
         std::size_t next = 0;
-        for (auto& flag : stage.keep)
-            if (flag != 0) flag = keep[next++] != 0 ? 1 : 0;
+        const std::size_t last = keep.empty() ? 0 : keep.size() - 1;
+        const std::uint8_t* current = keep.data();
+        for (auto& flag : stage.keep) {
+            const std::uint8_t alive = flag != 0;
+            const std::uint8_t passes = !keep.empty() && current[std::min(next, last)] != 0;
+            flag = alive & passes;
+            next += alive;
+        }
         stage.selection.reset();
     }
     Stage current;
@@ -173,8 +180,9 @@ std::vector<std::uint8_t> truthValues(const Column& column) {
     if (column.levels() != 0) throw UsageError("expected one value per event, got a jagged column");
     std::vector<std::uint8_t> out;
     dispatchNumeric(column, [&](auto values) {
-        out.reserve(values.size());
-        for (const auto value : values) out.push_back(value != 0 ? 1 : 0);
+        out.resize(values.size());
+        std::uint8_t* dst = out.data();
+        for (std::size_t i = 0; i < values.size(); ++i) dst[i] = values[i] != 0;  // vectorized
     });
     return out;
 }
