@@ -18,6 +18,7 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include "common/huge_pages.h"
 #include "common/memory_tuning.h"
 
 namespace hepflow::bench {
@@ -72,11 +73,15 @@ private:
     std::set<std::string> medians_;
 };
 
-// Allocator settings as the CLI runs with them: glibc would hand every freed multi-megabyte
+// Allocator settings as the CLI runs with them: huge pages for the heap (a restart, see
+// common/huge_pages.h), and freed memory kept (glibc would hand every freed multi-megabyte
 // buffer back to the kernel, and a benchmark that allocates per iteration would then measure
-// a page fault per 4 KiB instead of the work. HEPFLOW_BENCH_GLIBC_DEFAULTS=1 keeps glibc's own.
-inline void allocateAsTheCliDoes() {
-    if (std::getenv("HEPFLOW_BENCH_GLIBC_DEFAULTS") == nullptr) hepflow::keepFreedMemoryForReuse();
+// a page fault per 4 KiB instead of the work). HEPFLOW_BENCH_GLIBC_DEFAULTS=1 keeps glibc's
+// own settings (and 4 KiB pages).
+inline void allocateAsTheCliDoes(char** argv) {
+    if (std::getenv("HEPFLOW_BENCH_GLIBC_DEFAULTS") != nullptr) return;
+    hepflow::restartWithHugePages(argv);
+    hepflow::keepFreedMemoryForReuse();
 }
 
 // The body of each benchmark program's main(): runs what the command line selects, then prints

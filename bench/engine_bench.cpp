@@ -10,6 +10,8 @@
 //   HEPFLOW_BENCH_THREADS      thread counts, comma-separated (1,2)
 //   HEPFLOW_BENCH_CONFIGS      configs, comma-separated (the two examples)
 //   HEPFLOW_BENCH_OUTPUT_COMPRESSION  replaces every output's compression (e.g. lz4)
+//   HEPFLOW_BENCH_GLIBC_DEFAULTS      set: glibc's own malloc settings and 4 KiB pages, not the
+//                                     CLI's (freed memory kept, huge pages: bench_support.h)
 // Unless that variable is set, each reduction also runs with uncompressed outputs (the row
 // "reduce, raw out"): the engine's own cost beside the output codec's.
 #include <chrono>
@@ -31,7 +33,7 @@
 #include <tbb/task_arena.h>
 #include <unistd.h>
 
-#include "common/memory_tuning.h"
+#include "bench_support.h"
 #include "frame/engine/analysis.h"
 #include "frame/engine/dataset.h"
 #include "frame/engine/reduce_config.h"
@@ -314,7 +316,6 @@ void printRow(const std::string& config, int threads, const std::string& mode,
 }  // namespace
 
 int runBenchmark() {
-    hepflow::keepFreedMemoryForReuse();
     const std::string source_dir = fs::path(HEPFLOW_TESTDATA_DIR).parent_path().parent_path();
     const auto configs =
         splitList(envOr("HEPFLOW_BENCH_CONFIGS", source_dir + "/examples/dimuon.yaml," +
@@ -398,7 +399,8 @@ int runBenchmark() {
 
 // A bad setting (a config path that does not exist, an unknown compression) is one line and a
 // non-zero exit, not std::terminate.
-int main() {
+int main(int, char** argv) {
+    hepflow::bench::allocateAsTheCliDoes(argv);  // before the measured children are forked
     try {
         return runBenchmark();
     } catch (const std::exception& error) {

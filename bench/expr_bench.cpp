@@ -121,7 +121,7 @@ private:
 }  // namespace
 
 int main(int argc, char** argv) {
-    hepflow::bench::allocateAsTheCliDoes();  // HEPFLOW_BENCH_GLIBC_DEFAULTS=1: glibc's own
+    hepflow::bench::allocateAsTheCliDoes(argv);  // HEPFLOW_BENCH_GLIBC_DEFAULTS=1: glibc's own
     for (const auto& p : kPatterns) {
         const char* text = p.text;
         benchmark::RegisterBenchmark((std::string("expr/") + p.name).c_str(),

@@ -427,6 +427,6 @@ std::vector<hepflow::bench::RatioPair> registerAll() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    hepflow::bench::allocateAsTheCliDoes();  // `hepflow copy` writes with it
+    hepflow::bench::allocateAsTheCliDoes(argv);  // `hepflow copy` writes with it
     return hepflow::bench::runWithRatios(argc, argv, registerAll());
 }
