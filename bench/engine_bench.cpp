@@ -10,10 +10,12 @@
 //   HEPFLOW_BENCH_THREADS      thread counts, comma-separated (1,2)
 //   HEPFLOW_BENCH_CONFIGS      configs, comma-separated (the two examples)
 //   HEPFLOW_BENCH_OUTPUT_COMPRESSION  replaces every output's compression (e.g. lz4)
+//   HEPFLOW_BENCH_REPEAT       runs of each measurement, taking turns; rows show the median (3)
 //   HEPFLOW_BENCH_GLIBC_DEFAULTS      set: glibc's own malloc settings and 4 KiB pages, not the
 //                                     CLI's (freed memory kept, huge pages: bench_support.h)
 // Unless that variable is set, each reduction also runs with uncompressed outputs (the row
 // "reduce, raw out"): the engine's own cost beside the output codec's.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -301,6 +303,21 @@ Figures reduce(const engine::ReduceConfig& config, int threads) {
             {"cpu_s", std::to_string(m.cpu_seconds)}};
 }
 
+// The run of median wall time (the lower middle one of an even count).
+Figures medianRun(std::vector<Figures> runs) {
+    std::sort(runs.begin(), runs.end(), [](const Figures& a, const Figures& b) {
+        return number(a, "wall") < number(b, "wall");
+    });
+    return runs[(runs.size() - 1) / 2];
+}
+
+std::string wallsText(const std::vector<Figures>& runs) {
+    std::string text;
+    for (const auto& run : runs)
+        text += fmt::format("{}{:.2f}", text.empty() ? "" : " ", number(run, "wall"));
+    return text;
+}
+
 void printRow(const std::string& config, int threads, const std::string& mode,
               const Figures& figures, double uncompressed, double baseline_wall) {
     const double wall = number(figures, "wall");
@@ -320,6 +337,8 @@ int runBenchmark() {
     const auto configs =
         splitList(envOr("HEPFLOW_BENCH_CONFIGS", source_dir + "/examples/dimuon.yaml," +
                                                      source_dir + "/examples/ttbar.yaml"));
+    const int repeats = std::stoi(envOr("HEPFLOW_BENCH_REPEAT", "3"));
+    if (repeats < 1) throw std::runtime_error("HEPFLOW_BENCH_REPEAT must be at least 1");
     std::vector<int> thread_counts;
     for (const auto& t : splitList(envOr("HEPFLOW_BENCH_THREADS", "1,2")))
         thread_counts.push_back(std::stoi(t));
@@ -362,20 +381,34 @@ int runBenchmark() {
         double reduce_one_thread = 0;
         for (const int threads : thread_counts) {
             const auto config = configFor(config_path, input, out_dir);
-            const Figures decode =
-                inChild(name + " decode-only", [&] { return decodeOnly(config, threads); });
+            auto raw_config = config;
+            for (auto& output : raw_config.outputs) output.compression = {};
+            const bool with_raw = envOr("HEPFLOW_BENCH_OUTPUT_COMPRESSION", "").empty();
+            // The modes take turns, so that a slow phase of a shared machine slows all of them;
+            // each row is the run of median wall time.
+            std::vector<Figures> decodes, reduces, raws;
+            for (int r = 0; r < repeats; ++r) {
+                decodes.push_back(
+                    inChild(name + " decode-only", [&] { return decodeOnly(config, threads); }));
+                reduces.push_back(
+                    inChild(name + " reduce", [&] { return reduce(config, threads); }));
+                if (with_raw)
+                    raws.push_back(inChild(name + " reduce, raw out",
+                                           [&] { return reduce(raw_config, threads); }));
+            }
+            const Figures decode = medianRun(decodes);
+            const Figures reduced = medianRun(reduces);
             const double uncompressed = number(decode, "uncompressed");
             printRow(name, threads, "decode-only", decode, uncompressed, 0);
-            const Figures reduced =
-                inChild(name + " reduce", [&] { return reduce(config, threads); });
             printRow(name, threads, "reduce", reduced, uncompressed, number(decode, "wall"));
-            if (envOr("HEPFLOW_BENCH_OUTPUT_COMPRESSION", "").empty()) {
-                auto raw_config = config;
-                for (auto& output : raw_config.outputs) output.compression = {};
-                const Figures raw =
-                    inChild(name + " reduce, raw out", [&] { return reduce(raw_config, threads); });
-                printRow(name, threads, "raw out", raw, uncompressed, number(decode, "wall"));
+            std::string walls = fmt::format("{} {}t wall s of each run: decode-only {}; reduce {}",
+                                            name, threads, wallsText(decodes), wallsText(reduces));
+            if (with_raw) {
+                printRow(name, threads, "raw out", medianRun(raws), uncompressed,
+                         number(decode, "wall"));
+                walls += fmt::format("; raw out {}", wallsText(raws));
             }
+            notes.push_back(walls);
             if (threads == 1) reduce_one_thread = number(reduced, "wall");
             notes.push_back(fmt::format(
                 "{} {}t: {} columns, {} units (largest {} events); stages (thread-seconds) read "
@@ -389,7 +422,8 @@ int runBenchmark() {
         }
     }
     fmt::print(
-        "\nratio: wall of reduce / wall of decode-only of the same columns, same threads "
+        "\nratio: median wall of reduce / median wall of decode-only of the same columns, same "
+        "threads "
         "and work units (target <= 1.30); raw out: the same reduction with uncompressed "
         "outputs, what the engine costs without the output codec\n");
     for (const auto& note : notes) fmt::print("{}\n", note);
