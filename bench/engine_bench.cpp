@@ -79,7 +79,8 @@ std::string loadText() {
 }
 
 // Runs `body` in a forked child that sends back "key=value" lines; returns them with the
-// child's own peak RSS (KiB) as "maxrss_kib". Exits the program if the child fails.
+// child's own peak RSS (KiB) as "maxrss_kib", CPU seconds as "child_cpu_s" and page faults as
+// "page_faults". Exits the program if the child fails.
 template <class F>
 Figures inChild(const std::string& what, F&& body) {
     std::fflush(stdout);
@@ -126,6 +127,10 @@ Figures inChild(const std::string& what, F&& body) {
         std::exit(1);
     }
     figures["maxrss_kib"] = std::to_string(usage.ru_maxrss);
+    // The whole child's CPU (user + system) and page faults, start-up included.
+    const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+    figures["child_cpu_s"] = std::to_string(seconds(usage.ru_utime) + seconds(usage.ru_stime));
+    figures["page_faults"] = std::to_string(usage.ru_minflt + usage.ru_majflt);
     return figures;
 }
 
@@ -311,11 +316,14 @@ Figures medianRun(std::vector<Figures> runs) {
     return runs[(runs.size() - 1) / 2];
 }
 
+// Each run's wall seconds, then the median run's CPU seconds and page faults.
 std::string wallsText(const std::vector<Figures>& runs) {
     std::string text;
     for (const auto& run : runs)
         text += fmt::format("{}{:.2f}", text.empty() ? "" : " ", number(run, "wall"));
-    return text;
+    const Figures median = medianRun(runs);
+    return text + fmt::format(" (cpu {:.2f} s, {:.0f} faults)", number(median, "child_cpu_s"),
+                              number(median, "page_faults"));
 }
 
 void printRow(const std::string& config, int threads, const std::string& mode,
