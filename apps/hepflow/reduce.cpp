@@ -165,7 +165,7 @@ void printReport(std::ostream& out, const engine::ReduceConfig& config,
             out << fmt::format("histogram {}: {} entries, {} bins in [{}, {})\n", action.name,
                                action.histogram.entries, action.histogram.nbins,
                                action.histogram.xmin, action.histogram.xmax);
-    out << fmt::format("read {} compressed ({} columns), wrote {}\n",
+    out << fmt::format("fetched {} compressed ({} columns), wrote {}\n",
                        formatBytes(metrics.bytes_read), metrics.columns_read.size(),
                        formatBytes(metrics.bytes_written));
     const double rate = metrics.wall_seconds > 0

@@ -496,6 +496,40 @@ TEST(Analysis, DefinesRunJustBeforeTheirFirstReader) {
     EXPECT_EQ(jaggedValues<float>(*tree, "GoodMuon_pt"), expected.good_pt);
 }
 
+// bytes_read is what the run fetched: every basket of the columns read when nothing is cut,
+// only the cut's own column when no event passes it (the columns after it are never fetched).
+TEST(Analysis, BytesReadAreTheBasketsFetched) {
+    TempDir dir;
+    enginetest::writeSample(enginetest::makeSample(2000, 3), dir.file("in.root"), 100);
+    const auto dataset = Dataset::open({dir.file("in.root")}, "Events");
+    const auto basketBytes = [&](const std::vector<std::string>& columns) {
+        std::int64_t bytes = 0;
+        for (const auto& unit : dataset->workUnits(columns, 1)) bytes += unit.compressed_bytes;
+        return bytes;
+    };
+    RunOptions options;
+    options.unit_bytes = 1;
+
+    Analysis everything(*dataset);
+    everything.sum("MET_pt + sum(Muon_pt)");
+    const auto all = everything.run(options);
+    const std::int64_t all_bytes = basketBytes(all.metrics.columns_read);
+    EXPECT_GE(all.metrics.bytes_read, all_bytes);
+    // Vectored reads bridge small gaps (baskets of other branches: large here, in a tiny file).
+    EXPECT_LE(all.metrics.bytes_read, all_bytes * 3 / 2);
+
+    Analysis none_pass(*dataset);
+    none_pass.filter("nothing", "MET_pt < 0");
+    none_pass.sum("sum(Muon_pt)");
+    const auto cut = none_pass.run(options);
+    EXPECT_EQ(cut.cutflow.at(0).passed, 0);
+    EXPECT_GT(cut.metrics.columns_read.size(), 1u);  // Muon_pt (and its counter) too
+    const std::int64_t met_bytes = basketBytes({"MET_pt"});
+    EXPECT_GE(cut.metrics.bytes_read, met_bytes);
+    EXPECT_LE(cut.metrics.bytes_read, met_bytes * 3 / 2);
+    EXPECT_LT(cut.metrics.bytes_read, all.metrics.bytes_read / 2);
+}
+
 TEST(Analysis, SameResultsAndFilesForOneAndTwoThreads) {
     TempDir dir;
     const auto sample = enginetest::makeSample(3000, 11);

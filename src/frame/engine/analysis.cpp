@@ -212,7 +212,6 @@ struct BoundOutput {
 // Everything one unit produces, merged in unit order by the serial stage.
 struct UnitResult {
     std::int64_t events = 0;
-    std::int64_t bytes_read = 0;
     std::vector<std::int64_t> passed;  // per filter
     std::vector<Partial> actions;
     std::vector<ColumnBatch> outputs;
@@ -712,6 +711,7 @@ RunResult Analysis::run(const RunOptions& options) {
     const auto start = Clock::now();
     const double cpu_start = cpuSeconds();
     const auto units = dataset_.workUnits(plan.read_columns, options.unit_bytes);
+    const std::uint64_t fetched_before = dataset_.bytesFetched();
 
     RunResult result;
     for (const auto& name : plan.filter_names) result.cutflow.push_back({name, 0});
@@ -745,7 +745,6 @@ RunResult Analysis::run(const RunOptions& options) {
 
     const auto process = [&](const WorkUnit& unit) {
         auto out = std::make_unique<UnitResult>();
-        out->bytes_read = unit.compressed_bytes;
         out->events = unit.end - unit.begin;
         const auto evaluate_start = Clock::now();
         // Each column is read when a step first needs it, with only the rows that passed the
@@ -827,7 +826,6 @@ RunResult Analysis::run(const RunOptions& options) {
     std::int64_t done = 0;
     const auto merge = [&](const UnitResult& unit) {
         result.metrics.events_in += unit.events;
-        result.metrics.bytes_read += unit.bytes_read;
         result.metrics.read_seconds += unit.read_seconds;
         result.metrics.evaluate_seconds += unit.evaluate_seconds;
         for (std::size_t i = 0; i < unit.passed.size(); ++i)
@@ -913,6 +911,7 @@ RunResult Analysis::run(const RunOptions& options) {
         result.actions.push_back(std::move(action));
     }
     result.metrics.units = static_cast<std::int64_t>(units.size());
+    result.metrics.bytes_read = static_cast<std::int64_t>(dataset_.bytesFetched() - fetched_before);
     result.metrics.columns_read = plan.read_columns;
     result.metrics.wall_seconds = secondsSince(start);
     result.metrics.cpu_seconds = cpuSeconds() - cpu_start;

@@ -72,7 +72,10 @@ struct RunMetrics {
     std::int64_t events_in = 0;
     std::int64_t units = 0;
     int threads = 0;
-    std::int64_t bytes_read = 0;     // compressed bytes of the baskets fetched
+    // Bytes fetched from the inputs during the run: the baskets read, not those of a basket
+    // without a selected row (never fetched). Another run on the same Dataset at the same
+    // time would be counted too.
+    std::int64_t bytes_read = 0;
     std::int64_t bytes_written = 0;  // sizes of the output files
     std::vector<std::string> columns_read;
     double wall_seconds = 0;

@@ -273,6 +273,12 @@ ColumnBatch Dataset::read(const WorkUnit& unit, std::span<const std::string> col
     return readUnit(unit, columns, rows);
 }
 
+std::uint64_t Dataset::bytesFetched() const {
+    std::uint64_t bytes = 0;
+    for (const auto& input : inputs_) bytes += input->file->source().stats().snapshot().bytes;
+    return bytes;
+}
+
 ColumnBatch Dataset::readUnit(const WorkUnit& unit, std::span<const std::string> columns,
                               std::optional<std::span<const std::int64_t>> rows) const {
     HEPFLOW_ASSERT(unit.file < inputs_.size(), "work unit of an unknown file");

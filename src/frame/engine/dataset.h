@@ -76,6 +76,10 @@ public:
     std::vector<WorkUnit> workUnits(std::span<const std::string> columns,
                                     std::int64_t target_bytes = kDefaultUnitBytes) const;
 
+    // Bytes the inputs' sources have returned so far, over every reader of this dataset
+    // (metadata read by open() included; vectored reads count the small gaps they bridge).
+    std::uint64_t bytesFetched() const;
+
     // The named columns over one unit (one vectored read, parallel decoding). Thread-safe.
     ColumnBatch read(const WorkUnit& unit, std::span<const std::string> columns) const;
     // Only the unit's rows `rows` (increasing, counted from unit.begin): a batch of rows.size()
