@@ -229,19 +229,29 @@ using Lanes = std::uint64_t __attribute__((vector_size(32)));
     // bit set exactly when the offsets decrease; OR-ing all sign bits finds either fault.
     if (n == 0) return true;
     auto sign_bits = static_cast<std::uint64_t>(p[0]);
-    Lanes lanes = {0, 0, 0, 0};
+    // Four independent accumulators: one would chain every OR behind the previous one.
+    Lanes lanes[4] = {};
     std::size_t i = 1;
+    for (; i + 16 <= n; i += 16) {
+        for (std::size_t k = 0; k < 4; ++k) {
+            Lanes current, previous;
+            std::memcpy(&current, p + i + 4 * k, sizeof(Lanes));
+            std::memcpy(&previous, p + i + 4 * k - 1, sizeof(Lanes));
+            lanes[k] |= current | (current - previous);
+        }
+    }
     for (; i + 4 <= n; i += 4) {
         Lanes current, previous;
         std::memcpy(&current, p + i, sizeof(Lanes));
         std::memcpy(&previous, p + i - 1, sizeof(Lanes));
-        lanes |= current | (current - previous);
+        lanes[0] |= current | (current - previous);
     }
+    lanes[0] |= lanes[1] | lanes[2] | lanes[3];
     for (; i < n; ++i) {
         const auto current = static_cast<std::uint64_t>(p[i]);
         sign_bits |= current | (current - static_cast<std::uint64_t>(p[i - 1]));
     }
-    sign_bits |= lanes[0] | lanes[1] | lanes[2] | lanes[3];
+    sign_bits |= lanes[0][0] | lanes[0][1] | lanes[0][2] | lanes[0][3];
     return (sign_bits >> 63) == 0;
 }
 
