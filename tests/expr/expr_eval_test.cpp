@@ -85,6 +85,27 @@ void expectSame(const std::vector<T>& actual, const std::vector<T>& expected,
     }
 }
 
+// Every stored integer width becomes the language's Int64 with its value: signed extremes,
+// unsigned values past the signed range of their width, per event and per object.
+TEST(ExprEval, EveryIntegerWidthWidensExactly) {
+    ColumnBatch b;
+    b.num_entries = 3;
+    b.columns.emplace_back("i8", flatColumn<std::int8_t>({-128, 0, 127}));
+    b.columns.emplace_back("u8", flatColumn<std::uint8_t>({0, 200, 255}));
+    b.columns.emplace_back("u16", flatColumn<std::uint16_t>({1, 40000, 65535}));
+    b.columns.emplace_back("i32", flatColumn<std::int32_t>({-2147483647 - 1, -1, 2147483647}));
+    b.columns.emplace_back("u64", flatColumn<std::uint64_t>({0, 5000000000u, 7}));
+    b.columns.emplace_back("Obj_q", jaggedColumn<std::int16_t>({0, 2, 2, 3}, {-300, 300, -1}));
+    expectSame(values<std::int64_t>(run("i8 + 0", b)), {-128, 0, 127}, "int8");
+    expectSame(values<std::int64_t>(run("u8 + 0", b)), {0, 200, 255}, "uint8");
+    expectSame(values<std::int64_t>(run("u16 + 0", b)), {1, 40000, 65535}, "uint16");
+    expectSame(values<std::int64_t>(run("i32 + 0", b)), {-2147483648LL, -1, 2147483647}, "int32");
+    expectSame(values<std::int64_t>(run("u64 + 0", b)), {0, 5000000000LL, 7}, "uint64");
+    const Column q = run("Obj_q * 2", b);
+    EXPECT_EQ(q.offsets(0), (Offsets{0, 2, 2, 3}));
+    expectSame(values<std::int64_t>(q), {-600, 600, -2}, "per-object int16");
+}
+
 TEST(ExprEval, FlatColumnsAndConstants) {
     const Column met = run("MET_pt");
     EXPECT_EQ(met.dtype(), DType::Float32);

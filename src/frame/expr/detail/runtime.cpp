@@ -77,10 +77,15 @@ Column convertInput(const Column& in, std::size_t levels) {
             for (std::size_t i = 0; i < n; ++i) dst[i] = src[i] != 0 ? 1 : 0;
         } else {
             o.bytes().resize(n * sizeof(std::int64_t));
-            std::vector<From> tmp(n);
-            if (n > 0) std::memcpy(tmp.data(), in.bytes().data(), n * sizeof(From));
+            // Element by element through memcpy (the bytes need not be aligned for From): one
+            // vectorized pass, no staging copy.
+            const std::byte* src = in.bytes().data();
             auto* dst = o.values<std::int64_t>().data();
-            for (std::size_t i = 0; i < n; ++i) dst[i] = static_cast<std::int64_t>(tmp[i]);
+            for (std::size_t i = 0; i < n; ++i) {
+                From value;
+                std::memcpy(&value, src + i * sizeof(From), sizeof(From));
+                dst[i] = static_cast<std::int64_t>(value);
+            }
         }
     };
     switch (in.dtype()) {
