@@ -418,28 +418,31 @@ TEST(ExprEval, RunTimeErrors) {
     EXPECT_THROW(f.evaluate(other), UsageError);
     other.columns.emplace_back("MET_pt", flatColumn<double>({1, 2, 3, 4}));
     EXPECT_THROW(f.evaluate(other), UsageError);
-    ColumnBatch bad = smallBatch();
-    auto messageOf = [](const ColumnBatch& batch) -> std::string {
-        try {
-            run("sum(Muon_pt)", batch);
-        } catch (const UsageError& error) {
-            return error.message();
-        }
-        return "(no error)";
-    };
-    bad.columns[7].second.offsets(0) = {0, 2, 1, 3, 6};  // Muon_pt, decreasing after entry 101
-    EXPECT_NE(messageOf(bad).find("decreasing offsets at entry 101"), std::string::npos)
-        << messageOf(bad);
-    // A hugely negative offset, and a negative first one, are caught by the same pass.
-    bad.columns[7].second.offsets(0) = {0, 2, std::numeric_limits<std::int64_t>::min(), 3, 6};
-    EXPECT_NE(messageOf(bad).find("decreasing offsets at entry 101"), std::string::npos)
-        << messageOf(bad);
-    bad.columns[7].second.offsets(0) = {-1, 2, 2, 3, 6};
-    EXPECT_NE(messageOf(bad).find("decreasing offsets at entry 100"), std::string::npos)
-        << messageOf(bad);
-    bad.columns[7].second.offsets(0) = {0, 2, 2, 3, 7};  // past the 6 values
-    EXPECT_NE(messageOf(bad).find("offsets past its 6 values"), std::string::npos)
-        << messageOf(bad);
+    // Through a kernel, and as the whole result (copied out with its check fused in the copy).
+    for (const char* text : {"sum(Muon_pt)", "Muon_pt"}) {
+        ColumnBatch bad = smallBatch();
+        auto messageOf = [text](const ColumnBatch& batch) -> std::string {
+            try {
+                run(text, batch);
+            } catch (const UsageError& error) {
+                return error.message();
+            }
+            return "(no error)";
+        };
+        bad.columns[7].second.offsets(0) = {0, 2, 1, 3, 6};  // Muon_pt, decreasing after 101
+        EXPECT_NE(messageOf(bad).find("decreasing offsets at entry 101"), std::string::npos)
+            << text << ": " << messageOf(bad);
+        // A hugely negative offset, and a negative first one, are caught by the same pass.
+        bad.columns[7].second.offsets(0) = {0, 2, std::numeric_limits<std::int64_t>::min(), 3, 6};
+        EXPECT_NE(messageOf(bad).find("decreasing offsets at entry 101"), std::string::npos)
+            << text << ": " << messageOf(bad);
+        bad.columns[7].second.offsets(0) = {-1, 2, 2, 3, 6};
+        EXPECT_NE(messageOf(bad).find("decreasing offsets at entry 100"), std::string::npos)
+            << text << ": " << messageOf(bad);
+        bad.columns[7].second.offsets(0) = {0, 2, 2, 3, 7};  // past the 6 values
+        EXPECT_NE(messageOf(bad).find("offsets past its 6 values"), std::string::npos)
+            << text << ": " << messageOf(bad);
+    }
     // Columns of one collection that disagree (a malformed batch) are an error, not a crash.
     ColumnBatch short_eta = smallBatch();
     short_eta.columns[8].second = jaggedColumn<float>({0, 1, 1, 2, 3}, {1, 2, 3});  // Muon_eta

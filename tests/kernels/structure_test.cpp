@@ -53,6 +53,19 @@ bool orderedByDefinition(const I64& offsets) {
     return true;
 }
 
+// copyRebasedIfOrdered gives offsetsAreOrdered's answer and always writes every offset less
+// the first (wrapping, as the kernel computes it).
+bool copyMatches(const I64& offsets) {
+    I64 out(offsets.size(), 99);
+    const bool ordered = copyRebasedIfOrdered(offsets, out.data());
+    for (std::size_t i = 0; i < offsets.size(); ++i) {
+        const auto expected = static_cast<std::int64_t>(static_cast<std::uint64_t>(offsets[i]) -
+                                                        static_cast<std::uint64_t>(offsets[0]));
+        if (out[i] != expected) return false;
+    }
+    return ordered == offsetsAreOrdered(offsets);
+}
+
 TEST(OffsetsAreOrdered, MatchesTheDefinitionForEveryFaultPosition) {
     constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
     constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
@@ -62,18 +75,22 @@ TEST(OffsetsAreOrdered, MatchesTheDefinitionForEveryFaultPosition) {
         I64 good(n);
         for (std::size_t i = 0; i < n; ++i) good[i] = static_cast<std::int64_t>(3 * i + (i % 2));
         EXPECT_TRUE(offsetsAreOrdered(good)) << n;
+        EXPECT_TRUE(copyMatches(good)) << n;
         for (std::size_t at = 0; at < n; ++at)
             for (std::int64_t bad : {std::int64_t{-1}, kMin, good[at] - 2}) {
                 I64 faulty = good;
                 faulty[at] = bad;
                 EXPECT_EQ(offsetsAreOrdered(faulty), orderedByDefinition(faulty))
                     << "n " << n << " at " << at << " value " << bad;
+                EXPECT_TRUE(copyMatches(faulty)) << "n " << n << " at " << at << " value " << bad;
             }
         I64 top = good;
         top.back() = kMax;  // the largest offset is still ordered
         EXPECT_TRUE(offsetsAreOrdered(top)) << n;
+        EXPECT_TRUE(copyMatches(top)) << n;
         I64 flat(n, 7);
         EXPECT_TRUE(offsetsAreOrdered(flat)) << n;
+        EXPECT_TRUE(copyMatches(flat)) << n;
     }
     // A drop from the top to 0 is a decrease even though the unsigned difference is small.
     EXPECT_FALSE(offsetsAreOrdered(I64{0, 5, kMax, 0, 9}));

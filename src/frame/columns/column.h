@@ -110,6 +110,16 @@ std::vector<T, DefaultInitAllocator<T>> copyOf(const std::vector<T, DefaultInitA
     return out;
 }
 
+// The same for `count` values starting at `first` (a slice of a column's storage).
+template <class T>
+std::vector<T, DefaultInitAllocator<T>> copyOfRange(const T* first, std::size_t count) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    std::vector<T, DefaultInitAllocator<T>> out;
+    out.resize(count);
+    if (count > 0) std::memcpy(out.data(), first, count * sizeof(T));
+    return out;
+}
+
 class Column {
 public:
     Column() = default;

@@ -34,7 +34,9 @@ Val Compiler::loadColumn(const std::string& name) {
     loaded_.insert(name);
     const ColumnType expected = *type;
     const int reg = v.reg;
-    emit({}, {reg}, [name, expected, reg](Frame& frame) {
+    auto is_result = std::make_shared<bool>(false);
+    result_loads_[reg] = is_result;
+    emit({}, {reg}, [name, expected, reg, is_result](Frame& frame) {
         const Column* column = frame.batch->find(name);
         if (column == nullptr)
             throw UsageError(
@@ -50,13 +52,27 @@ Val Compiler::loadColumn(const std::string& name) {
                 fmt::format("expression '{}': column '{}' has {} entries in a batch "
                             "of {}",
                             *frame.text, name, column->length(), frame.batch->num_entries));
+        const DType t = column->dtype();
+        const bool borrowable = t == DType::Int64 || t == DType::Float32 || t == DType::Float64;
+        // A jagged column that is the whole result is copied out by evaluate() anyway: copied
+        // here, its offsets are checked in the same pass that copies them.
+        const bool copy_out = *is_result && expected.levels == 1 && borrowable;
+        Column copy;
         if (expected.levels == 1) {
             const auto& offsets = column->offsets(0);
             if (offsets.empty())
                 throw UsageError(
                     fmt::format("expression '{}': column '{}' has no offsets", *frame.text, name));
+            bool ordered = false;
+            if (copy_out) {
+                copy = Column(t, 1);
+                copy.offsets(0).resize(offsets.size());
+                ordered = kernels::copyRebasedIfOrdered(offsets, copy.offsets(0).data());
+            } else {
+                ordered = kernels::offsetsAreOrdered(offsets);
+            }
             // The entry is looked for only when the fast check fails.
-            const bool bad = !kernels::offsetsAreOrdered(offsets);
+            const bool bad = !ordered;
             for (std::size_t i = 1; bad && i < offsets.size(); ++i)
                 if (offsets[i] < offsets[i - 1] || offsets.front() < 0)
                     throw UsageError(
@@ -70,8 +86,16 @@ Val Compiler::loadColumn(const std::string& name) {
                                 "{} values",
                                 *frame.text, name, column->numValues()));
         }
-        const DType t = column->dtype();
-        if (t == DType::Int64 || t == DType::Float32 || t == DType::Float64) {
+        if (copy_out) {
+            const auto& offsets = column->offsets(0);
+            const std::size_t size = dtypeSize(t);
+            const auto first = static_cast<std::size_t>(offsets.front());
+            copy.bytes() = copyOfRange(column->bytes().data() + first * size,
+                                       (static_cast<std::size_t>(offsets.back()) - first) * size);
+            frame.set(reg, std::move(copy));
+            return;
+        }
+        if (borrowable) {
             frame.registers[static_cast<std::size_t>(reg)].borrowed = column;
             return;
         }
@@ -197,6 +221,8 @@ std::unique_ptr<ProgramData> Compiler::compile() {
                          dtypeOfTy(v.ty)};
         program->result_register = v.reg;
     }
+    if (const auto load = result_loads_.find(program->result_register); load != result_loads_.end())
+        *load->second = true;
 
     // Dead-code elimination (unused lets, fields) and the last reader of each register, so that
     // evaluate() frees intermediates as soon as they are consumed.

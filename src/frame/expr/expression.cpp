@@ -33,9 +33,9 @@ Column normalized(const Column& column) {
     Column out(column.dtype(), 1);
     out.offsets(0).resize(offsets.size());
     for (std::size_t i = 0; i < offsets.size(); ++i) out.offsets(0)[i] = offsets[i] - offsets[0];
-    const auto begin = column.bytes().begin() + offsets.front() * static_cast<std::ptrdiff_t>(size);
-    const auto end = column.bytes().begin() + offsets.back() * static_cast<std::ptrdiff_t>(size);
-    out.bytes().assign(begin, end);
+    out.bytes() =
+        copyOfRange(column.bytes().data() + static_cast<std::size_t>(offsets.front()) * size,
+                    static_cast<std::size_t>(offsets.back() - offsets.front()) * size);
     return out;
 }
 

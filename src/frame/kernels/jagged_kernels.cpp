@@ -259,12 +259,53 @@ __attribute__((target("avx2"))) bool offsetsAreOrderedAvx2(const std::int64_t* p
     return offsetsAreOrderedImpl(p, n);
 }
 
+// offsetsAreOrderedImpl's test, storing each offset less the first on the way.
+[[gnu::always_inline]] inline bool copyRebasedIfOrderedImpl(const std::int64_t* p, std::size_t n,
+                                                            std::int64_t* out) {
+    if (n == 0) return true;
+    const auto base = static_cast<std::uint64_t>(p[0]);
+    auto sign_bits = base;
+    out[0] = 0;
+    Lanes lanes[2] = {};
+    const Lanes bases = {base, base, base, base};
+    std::size_t i = 1;
+    for (; i + 8 <= n; i += 8) {
+        for (std::size_t k = 0; k < 2; ++k) {
+            Lanes current, previous;
+            std::memcpy(&current, p + i + 4 * k, sizeof(Lanes));
+            std::memcpy(&previous, p + i + 4 * k - 1, sizeof(Lanes));
+            lanes[k] |= current | (current - previous);
+            const Lanes rebased = current - bases;
+            std::memcpy(out + i + 4 * k, &rebased, sizeof(Lanes));
+        }
+    }
+    for (; i < n; ++i) {
+        const auto current = static_cast<std::uint64_t>(p[i]);
+        sign_bits |= current | (current - static_cast<std::uint64_t>(p[i - 1]));
+        out[i] = static_cast<std::int64_t>(current - base);
+    }
+    lanes[0] |= lanes[1];
+    sign_bits |= lanes[0][0] | lanes[0][1] | lanes[0][2] | lanes[0][3];
+    return (sign_bits >> 63) == 0;
+}
+
+__attribute__((target("avx2"))) bool copyRebasedIfOrderedAvx2(const std::int64_t* p, std::size_t n,
+                                                              std::int64_t* out) {
+    return copyRebasedIfOrderedImpl(p, n, out);
+}
+
 }  // namespace
 
 bool offsetsAreOrdered(std::span<const std::int64_t> offsets) {
     static const bool avx2 = __builtin_cpu_supports("avx2");
     return avx2 ? offsetsAreOrderedAvx2(offsets.data(), offsets.size())
                 : offsetsAreOrderedImpl(offsets.data(), offsets.size());
+}
+
+bool copyRebasedIfOrdered(std::span<const std::int64_t> offsets, std::int64_t* out) {
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    return avx2 ? copyRebasedIfOrderedAvx2(offsets.data(), offsets.size(), out)
+                : copyRebasedIfOrderedImpl(offsets.data(), offsets.size(), out);
 }
 
 RowSelection selectRows(std::span<const std::uint8_t> keep) {

@@ -20,6 +20,9 @@ namespace hepflow::frame::kernels {
 // independent accumulators (about memcpy's speed); callers look for the bad entry only when
 // it says false.
 bool offsetsAreOrdered(std::span<const std::int64_t> offsets);
+// The same check made while copying: writes offsets[i] - offsets[0] to `out` (offsets.size()
+// values) in the same pass, so that a column returned as it is reads its offsets once.
+bool copyRebasedIfOrdered(std::span<const std::int64_t> offsets, std::int64_t* out);
 
 // Rows of any column (flat, jagged at any depth, strings, structs with their members) where
 // keep[row] != 0. keep.size() must equal column.length() (else UsageError). Members of any

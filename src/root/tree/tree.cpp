@@ -74,7 +74,8 @@ frame::Column sliceRows(const frame::Column& column, std::int64_t begin, std::in
     }
     const std::size_t size = frame::dtypeSize(column.dtype());
     const auto& bytes = column.bytes();
-    out.bytes().assign(bytes.begin() + lo * size, bytes.begin() + hi * size);
+    out.bytes() = frame::copyOfRange(bytes.data() + static_cast<std::size_t>(lo) * size,
+                                     static_cast<std::size_t>(hi - lo) * size);
     for (const auto& [name, member] : column.members())
         out.members().emplace_back(name, sliceRows(member, begin, end));
     return out;

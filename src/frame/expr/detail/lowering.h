@@ -137,6 +137,9 @@ private:
     std::map<std::string, Term> lets_;
     std::vector<std::map<std::string, ParamRef>> scopes_;
     std::set<std::string> loaded_;
+    // Per loaded column's register: set by compile() when that column is the whole result, so
+    // that the load copies it out (checking its offsets in the same pass) instead of borrowing.
+    std::map<int, std::shared_ptr<bool>> result_loads_;
 };
 
 // An elementwise operation over values already cast to Ins...; broadcasts per-event values over
