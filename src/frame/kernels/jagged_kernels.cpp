@@ -223,75 +223,52 @@ namespace {
 // AVX2 register where the clone below runs): the compilers did not vectorize the scalar form.
 using Lanes = std::uint64_t __attribute__((vector_size(32)));
 
-// Always inlined, so that the AVX2 clone gets AVX2 code for the loop.
-[[gnu::always_inline]] inline bool offsetsAreOrderedImpl(const std::int64_t* p, std::size_t n) {
+// One pass over the offsets that tells whether they are ordered and, with `out` (kCopy),
+// stores each offset less the first there. Always inlined, so that the AVX2 clones below get
+// AVX2 code for the loop.
+template <bool kCopy>
+[[gnu::always_inline]] inline bool orderedPass(const std::int64_t* p, std::size_t n,
+                                               std::int64_t* out) {
     // In unsigned arithmetic, with both offsets' sign bits clear, the difference has its sign
     // bit set exactly when the offsets decrease; OR-ing all sign bits finds either fault.
     if (n == 0) return true;
-    auto sign_bits = static_cast<std::uint64_t>(p[0]);
-    // Four independent accumulators: one would chain every OR behind the previous one.
+    const auto base = static_cast<std::uint64_t>(p[0]);
+    auto sign_bits = base;
+    if constexpr (kCopy) out[0] = 0;
+    const Lanes bases = {base, base, base, base};
+    // Independent accumulators: one would chain every OR behind the previous one.
     Lanes lanes[4] = {};
-    std::size_t i = 1;
-    for (; i + 16 <= n; i += 16) {
-        for (std::size_t k = 0; k < 4; ++k) {
-            Lanes current, previous;
-            std::memcpy(&current, p + i + 4 * k, sizeof(Lanes));
-            std::memcpy(&previous, p + i + 4 * k - 1, sizeof(Lanes));
-            lanes[k] |= current | (current - previous);
-        }
-    }
-    for (; i + 4 <= n; i += 4) {
+    const auto step = [&](std::size_t at, Lanes& accumulator) {
         Lanes current, previous;
-        std::memcpy(&current, p + i, sizeof(Lanes));
-        std::memcpy(&previous, p + i - 1, sizeof(Lanes));
-        lanes[0] |= current | (current - previous);
-    }
-    lanes[0] |= lanes[1] | lanes[2] | lanes[3];
+        std::memcpy(&current, p + at, sizeof(Lanes));
+        std::memcpy(&previous, p + at - 1, sizeof(Lanes));
+        accumulator |= current | (current - previous);
+        if constexpr (kCopy) {
+            const Lanes rebased = current - bases;
+            std::memcpy(out + at, &rebased, sizeof(Lanes));
+        }
+    };
+    std::size_t i = 1;
+    for (; i + 16 <= n; i += 16)
+        for (std::size_t k = 0; k < 4; ++k) step(i + 4 * k, lanes[k]);
+    for (; i + 4 <= n; i += 4) step(i, lanes[0]);
     for (; i < n; ++i) {
         const auto current = static_cast<std::uint64_t>(p[i]);
         sign_bits |= current | (current - static_cast<std::uint64_t>(p[i - 1]));
+        if constexpr (kCopy) out[i] = static_cast<std::int64_t>(current - base);
     }
+    lanes[0] |= lanes[1] | lanes[2] | lanes[3];
     sign_bits |= lanes[0][0] | lanes[0][1] | lanes[0][2] | lanes[0][3];
     return (sign_bits >> 63) == 0;
 }
 
 __attribute__((target("avx2"))) bool offsetsAreOrderedAvx2(const std::int64_t* p, std::size_t n) {
-    return offsetsAreOrderedImpl(p, n);
-}
-
-// offsetsAreOrderedImpl's test, storing each offset less the first on the way.
-[[gnu::always_inline]] inline bool copyRebasedIfOrderedImpl(const std::int64_t* p, std::size_t n,
-                                                            std::int64_t* out) {
-    if (n == 0) return true;
-    const auto base = static_cast<std::uint64_t>(p[0]);
-    auto sign_bits = base;
-    out[0] = 0;
-    Lanes lanes[2] = {};
-    const Lanes bases = {base, base, base, base};
-    std::size_t i = 1;
-    for (; i + 8 <= n; i += 8) {
-        for (std::size_t k = 0; k < 2; ++k) {
-            Lanes current, previous;
-            std::memcpy(&current, p + i + 4 * k, sizeof(Lanes));
-            std::memcpy(&previous, p + i + 4 * k - 1, sizeof(Lanes));
-            lanes[k] |= current | (current - previous);
-            const Lanes rebased = current - bases;
-            std::memcpy(out + i + 4 * k, &rebased, sizeof(Lanes));
-        }
-    }
-    for (; i < n; ++i) {
-        const auto current = static_cast<std::uint64_t>(p[i]);
-        sign_bits |= current | (current - static_cast<std::uint64_t>(p[i - 1]));
-        out[i] = static_cast<std::int64_t>(current - base);
-    }
-    lanes[0] |= lanes[1];
-    sign_bits |= lanes[0][0] | lanes[0][1] | lanes[0][2] | lanes[0][3];
-    return (sign_bits >> 63) == 0;
+    return orderedPass<false>(p, n, nullptr);
 }
 
 __attribute__((target("avx2"))) bool copyRebasedIfOrderedAvx2(const std::int64_t* p, std::size_t n,
                                                               std::int64_t* out) {
-    return copyRebasedIfOrderedImpl(p, n, out);
+    return orderedPass<true>(p, n, out);
 }
 
 }  // namespace
@@ -299,13 +276,13 @@ __attribute__((target("avx2"))) bool copyRebasedIfOrderedAvx2(const std::int64_t
 bool offsetsAreOrdered(std::span<const std::int64_t> offsets) {
     static const bool avx2 = __builtin_cpu_supports("avx2");
     return avx2 ? offsetsAreOrderedAvx2(offsets.data(), offsets.size())
-                : offsetsAreOrderedImpl(offsets.data(), offsets.size());
+                : orderedPass<false>(offsets.data(), offsets.size(), nullptr);
 }
 
 bool copyRebasedIfOrdered(std::span<const std::int64_t> offsets, std::int64_t* out) {
     static const bool avx2 = __builtin_cpu_supports("avx2");
     return avx2 ? copyRebasedIfOrderedAvx2(offsets.data(), offsets.size(), out)
-                : copyRebasedIfOrderedImpl(offsets.data(), offsets.size(), out);
+                : orderedPass<true>(offsets.data(), offsets.size(), out);
 }
 
 RowSelection selectRows(std::span<const std::uint8_t> keep) {
