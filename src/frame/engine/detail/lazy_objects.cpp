@@ -2,9 +2,7 @@
 // field and index computations over the batch's mask column.
 #include "frame/engine/detail/lazy_objects.h"
 
-#include <algorithm>
 #include <cctype>
-#include <vector>
 
 #include "common/error.h"
 #include "frame/kernels/jagged_kernels.h"
@@ -90,15 +88,18 @@ Computation maskedIndex(const std::string& label, const std::string& mask_column
         Offsets& index_offsets = index.offsets(0);
         index_offsets.resize(offsets.size());
         index_offsets[0] = 0;
-        std::vector<std::int32_t> positions;
+        // Sized for every object, then cut to the kept ones: no staging copy.
+        index.bytes().resize(static_cast<std::size_t>(offsets.back() - offsets.front()) *
+                             sizeof(std::int32_t));
+        auto* positions = index.values<std::int32_t>().data();
+        std::size_t kept = 0;
         for (std::size_t row = 0; row + 1 < offsets.size(); ++row) {
             for (std::int64_t k = offsets[row]; k < offsets[row + 1]; ++k)
                 if (keep[static_cast<std::size_t>(k)])
-                    positions.push_back(static_cast<std::int32_t>(k - offsets[row]));
-            index_offsets[row + 1] = static_cast<std::int64_t>(positions.size());
+                    positions[kept++] = static_cast<std::int32_t>(k - offsets[row]);
+            index_offsets[row + 1] = static_cast<std::int64_t>(kept);
         }
-        index.bytes().resize(positions.size() * sizeof(std::int32_t));
-        std::copy(positions.begin(), positions.end(), index.values<std::int32_t>().begin());
+        index.bytes().resize(kept * sizeof(std::int32_t));
         return index;
     });
 }

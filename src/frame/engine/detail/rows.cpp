@@ -117,13 +117,13 @@ void DeferredRows::filter(std::span<const std::uint8_t> keep) {
     track();
     for (auto& stage : stages_) {
         // Row `next` of the current rows is the next surviving row of the stage. Branch-free
-        // (cuts keep unpredictable fractions); `keep` is read at a clamped index past its end.
+        // (cuts keep unpredictable fractions); `keep` is read at a clamped index past its end
+        // (it is not empty: an empty batch keeps all of its rows and returned above).
         std::size_t next = 0;
-        const std::size_t last = keep.empty() ? 0 : keep.size() - 1;
-        const std::uint8_t* current = keep.data();
+        const std::size_t last = keep.size() - 1;
         for (auto& flag : stage.keep) {
             const std::uint8_t alive = flag != 0;
-            const std::uint8_t passes = !keep.empty() && current[std::min(next, last)] != 0;
+            const std::uint8_t passes = keep[std::min(next, last)] != 0;
             flag = alive & passes;
             next += alive;
         }
