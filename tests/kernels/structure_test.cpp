@@ -388,6 +388,27 @@ TEST(Concat, FirstThenSecondPerEvent) {
     EXPECT_EQ(nested<std::int64_t>(source),
               (std::vector<std::vector<std::int64_t>>{{0, 0, 1}, {}, {0, 1, 1}}));
     EXPECT_THROW(concatSource(a.offsets(0), Offsets{0, 1}), UsageError);
+    // The layout: the result positions of a's objects (1, 2, 3), then of b's (10, 20, 30).
+    const Column layout = concatLayout(a.offsets(0), b.offsets(0));
+    EXPECT_EQ(layout.offsets(0), (Offsets{0, 3, 3, 6}));
+    const auto positions = layout.values<std::int64_t>();
+    EXPECT_EQ(std::vector<std::int64_t>(positions.begin(), positions.end()),
+              (std::vector<std::int64_t>{0, 1, 3, 2, 4, 5}));
+    EXPECT_THROW(concatLayout(a.offsets(0), Offsets{0, 1}), UsageError);
+    // Fields laid out by it, one of them starting past 0 as well; other totals fall back to
+    // concat, which checks them.
+    const Column laid = concatLaidOut(a, b, layout);
+    EXPECT_EQ(laid.offsets(0), (Offsets{0, 3, 3, 6}));
+    EXPECT_EQ(nested<double>(laid), (std::vector<F64>{{1, 2, 10}, {}, {3, 20, 30}}));
+    const Column wide = jagged<double>({{7}, {}, {8, 9}});
+    EXPECT_EQ(nested<double>(concatLaidOut(a, wide, concatLayout(a.offsets(0), wide.offsets(0)))),
+              (std::vector<F64>{{1, 2, 7}, {}, {3, 8, 9}}));
+    EXPECT_EQ(nested<double>(concatLaidOut(a, jagged<double>({{5}, {6}, {}}), layout)),
+              (std::vector<F64>{{1, 2, 5}, {6}, {3}}));
+    EXPECT_THROW(concatLaidOut(a, jagged<double>({{1}}), layout), UsageError);
+    EXPECT_EQ(nestedStrings(
+                  concatLaidOut(jaggedStrings({{"a"}, {}}), jaggedStrings({{"b"}, {"c"}}), layout)),
+              (std::vector<std::vector<std::string>>{{"a", "b"}, {"c"}}));
 }
 
 // ---- fast paths over many small events, against scalar loops ----------------------------
@@ -434,6 +455,8 @@ TYPED_TEST(SmallEventPaths, MaskConcatGatherTake) {
         joined[e].insert(joined[e].end(), other[e].begin(), other[e].end());
     }
     EXPECT_EQ(nested<T>(concat(column, jagged<T>(other))), joined);
+    const Column laid_out = concatLayout(column.offsets(0), jagged<T>(other).offsets(0));
+    EXPECT_EQ(nested<T>(concatLaidOut(column, jagged<T>(other), laid_out)), joined);
 
     // Gather in reverse with one position out of range (missing) per event.
     std::vector<std::vector<std::int64_t>> indices(values.size());

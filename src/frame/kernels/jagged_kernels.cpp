@@ -571,24 +571,35 @@ Column gatherCombined(const Column& jagged, const Offsets& made_from, const Colu
     return out;
 }
 
-Column concatSource(const Offsets& first, const Offsets& second) {
+namespace {
+
+// concat's offsets (from 0): per event, first's count plus second's. Checks both offsets and
+// the result's size; returns the total.
+std::size_t concatOffsets(const Offsets& first, const Offsets& second, Offsets& out) {
     checkOffsets(first, "concat");
     checkOffsets(second, "concat");
     if (first.size() != second.size())
         throw UsageError(
             fmt::format("concat: collections have different numbers of entries ({} and {})",
                         first.size() - 1, second.size() - 1));
-    const std::size_t events = first.size() - 1;
     checkResultSize(static_cast<double>(first.back() - first.front()) +
                         static_cast<double>(second.back() - second.front()),
                     "concat");
+    const std::size_t events = first.size() - 1;
+    out.resize(events + 1);
+    out[0] = 0;
+    for (std::size_t e = 0; e < events; ++e)
+        out[e + 1] = out[e] + (first[e + 1] - first[e]) + (second[e + 1] - second[e]);
+    return static_cast<std::size_t>(out.back());
+}
+
+}  // namespace
+
+Column concatSource(const Offsets& first, const Offsets& second) {
     Column out(DType::Int64, 1);
     Offsets& offsets = out.offsets(0);
-    offsets.resize(events + 1);
-    offsets[0] = 0;
-    for (std::size_t e = 0; e < events; ++e)
-        offsets[e + 1] = offsets[e] + (first[e + 1] - first[e]) + (second[e + 1] - second[e]);
-    const auto total = static_cast<std::size_t>(offsets.back());
+    const std::size_t total = concatOffsets(first, second, offsets);
+    const std::size_t events = offsets.size() - 1;
     out.bytes().resize((total + kCopyBlock) * sizeof(std::int64_t));  // fillSmall's overrun
     auto* dst = data<std::int64_t>(out);
     const std::int64_t* first_ptr = first.data();
@@ -600,6 +611,33 @@ Column concatSource(const Offsets& first, const Offsets& second) {
         fillSmall(begin, from_first, std::int64_t{0});
         fillSmall(begin + from_first, out_ptr[e + 1] - out_ptr[e] - from_first, std::int64_t{1});
     }
+    out.bytes().resize(total * sizeof(std::int64_t));
+    return out;
+}
+
+Column concatLayout(const Offsets& first, const Offsets& second) {
+    Column out(DType::Int64, 1);
+    Offsets& offsets = out.offsets(0);
+    const std::size_t total = concatOffsets(first, second, offsets);
+    const std::size_t events = offsets.size() - 1;
+    out.bytes().resize((total + kCopyBlock) * sizeof(std::int64_t));  // forEachInBlocks' overrun
+    std::int64_t* positions = data<std::int64_t>(out);
+    const std::int64_t* out_ptr = offsets.data();
+    // All of first's positions, then all of second's: a block written past one event's end is
+    // overwritten by the next event's, and past first's last event by second's first.
+    const auto place = [&](const Offsets& part, std::int64_t* at, bool after_first) {
+        const std::int64_t* part_ptr = part.data();
+        const std::int64_t* first_ptr = first.data();
+        for (std::size_t e = 0; e < events; ++e) {
+            const std::int64_t start =
+                out_ptr[e] + (after_first ? first_ptr[e + 1] - first_ptr[e] : 0);
+            std::int64_t* dst = at + (part_ptr[e] - part_ptr[0]);
+            forEachInBlocks(part_ptr[e + 1] - part_ptr[e],
+                            [&](std::ptrdiff_t i) { dst[i] = start + i; });
+        }
+    };
+    place(first, positions, false);
+    place(second, positions + (first.back() - first.front()), true);
     out.bytes().resize(total * sizeof(std::int64_t));
     return out;
 }
@@ -628,18 +666,12 @@ Column concat(const Column& first, const Column& second) {
     }
     const Offsets& a = jaggedOffsets(first, "concat");
     const Offsets& b = jaggedOffsets(second, "concat");
-    checkResultSize(
-        static_cast<double>(a.back() - a.front()) + static_cast<double>(b.back() - b.front()),
-        "concat");
-    const std::size_t events = a.size() - 1;
     Column out = makeColumn(first.dtype(), first.levels());
     Offsets& out_offsets = out.offsets(0);
-    out_offsets.resize(events + 1);
+    const std::size_t total = concatOffsets(a, b, out_offsets);
+    const std::size_t events = a.size() - 1;
     if (first.levels() == 1 && first.dtype() != DType::String) {
-        for (std::size_t e = 0; e < events; ++e)
-            out_offsets[e + 1] = out_offsets[e] + (a[e + 1] - a[e]) + (b[e + 1] - b[e]);
         const std::size_t size = dtypeSize(first.dtype());
-        const auto total = static_cast<std::size_t>(out_offsets.back());
         out.bytes().resize((total + kCopyBlock) * size);  // room for copySmall's block overrun
         dispatchWidth(size, [&]<class U>(Tag<U>) {
             const U* in_a = reinterpret_cast<const U*>(first.bytes().data());
@@ -661,12 +693,43 @@ Column concat(const Column& first, const Column& second) {
     std::vector<SourceRange> ranges;
     ranges.reserve(2 * events);
     for (std::size_t e = 0; e < events; ++e) {
-        out_offsets[e + 1] = out_offsets[e] + (a[e + 1] - a[e]) + (b[e + 1] - b[e]);
         ranges.push_back({0, a[e], a[e + 1]});
         ranges.push_back({1, b[e], b[e + 1]});
     }
     const Column* sources[] = {&first, &second};
     copyRanges(sources, 1, std::move(ranges), out, 1);
+    return out;
+}
+
+Column concatLaidOut(const Column& first, const Column& second, const Column& layout) {
+    const bool flat_values = first.dtype() == second.dtype() && first.levels() == 1 &&
+                             second.levels() == 1 && first.dtype() != DType::String &&
+                             first.dtype() != DType::Struct;
+    if (!flat_values || layout.levels() != 1) return concat(first, second);
+    const Offsets& a = jaggedOffsets(first, "concat");
+    const Offsets& b = jaggedOffsets(second, "concat");
+    const Offsets& layout_offsets = layout.offsets(0);
+    const std::int64_t from_first = a.back() - a.front();
+    const std::int64_t from_second = b.back() - b.front();
+    // Not the layout's collections: concat computes and checks its own offsets.
+    if (a.size() != layout_offsets.size() || b.size() != layout_offsets.size() ||
+        static_cast<std::size_t>(from_first + from_second) != layout.numValues())
+        return concat(first, second);
+    Column out = makeColumn(first.dtype(), 1);
+    out.offsets(0) = layout_offsets;
+    const std::size_t size = dtypeSize(first.dtype());
+    out.bytes().resize(layout.numValues() * size);
+    const std::int64_t* positions = data<std::int64_t>(layout);
+    dispatchWidth(size, [&]<class U>(Tag<U>) {
+        U* dst = reinterpret_cast<U*>(out.bytes().data());
+        const auto scatter = [&](const Column& part, std::int64_t begin, std::int64_t n,
+                                 const std::int64_t* to) {
+            const U* in = reinterpret_cast<const U*>(part.bytes().data()) + begin;
+            for (std::int64_t k = 0; k < n; ++k) dst[to[k]] = in[k];
+        };
+        scatter(first, a.front(), from_first, positions);
+        scatter(second, b.front(), from_second, positions + from_first);
+    });
     return out;
 }
 

@@ -94,6 +94,16 @@ Column concat(const Column& first, const Column& second);
 // The `source` of concat(first, second)'s objects: per event, 0 for each of `first`'s
 // objects, then 1 for each of `second`'s (jagged Int64).
 Column concatSource(const Offsets& first, const Offsets& second);
+// Where concat(first, second) puts each object, for concatLaidOut: a jagged Int64 column with
+// concat's offsets whose values are the result positions of first's objects, in order, then
+// those of second's (an operand of concatLaidOut, not a per-object value).
+Column concatLayout(const Offsets& first, const Offsets& second);
+// concat(first, second) of fields of the two collections whose offsets made `layout`: each
+// value goes straight to its position, with no per-event work left (a concatenated
+// collection has several fields; concatLayout does the per-event part once for all). Fields
+// must have their collections' counts, as fields of one collection do; only the totals are
+// checked (other totals, strings and deeper shapes go through concat).
+Column concatLaidOut(const Column& first, const Column& second, const Column& layout);
 
 // Four-vectors given by pt, eta, phi, mass columns of one shape (flat or jagged alike).
 struct FourVectorColumns {

@@ -41,6 +41,29 @@ Val Compiler::offsetsOf(const CollPtr& coll) {
     HEPFLOW_ASSERT(false, "collection kind");
 }
 
+// Where the objects of a concatenated collection go, made once for all of its fields.
+Val Compiler::concatLayoutOf(const CollPtr& coll) {
+    // '#' cannot start a field's name, so the key is no field's.
+    const std::string key = coll->key + ".#layout";
+    if (const Val* v = memo(key)) return *v;
+    const int a_reg = offsetsOf(coll->parent).reg;
+    const int b_reg = offsetsOf(coll->second).reg;
+    Val v;
+    v.shape = Shape::Object;
+    v.ty = Ty::Int;
+    v.reg = newRegister();
+    v.key = key;
+    v.coll = coll->key;
+    v.root = coll->root;
+    const int out_reg = v.reg;
+    emit({a_reg, b_reg}, {out_reg}, [a_reg, b_reg, out_reg](Frame& frame) {
+        frame.set(out_reg,
+                  kernels::concatLayout(frame.in(a_reg).offsets(0), frame.in(b_reg).offsets(0)));
+    });
+    memo_[key] = v;
+    return v;
+}
+
 // The position of every object within its entry (0, 1, ...), shaped like `shape`; the caller
 // sets the identity (collection and key) of the result.
 Val Compiler::localIndex(const Val& shape) {
@@ -109,10 +132,13 @@ Val Compiler::field(const CollPtr& coll, const std::string& name) {
             v.reg = newRegister();
             const int a_reg = a.reg;
             const int b_reg = b.reg;
+            const int layout_reg = concatLayoutOf(coll).reg;
             const int out_reg = v.reg;
-            emit({a_reg, b_reg}, {out_reg}, [a_reg, b_reg, out_reg](Frame& frame) {
-                frame.set(out_reg, kernels::concat(frame.in(a_reg), frame.in(b_reg)));
-            });
+            emit({a_reg, b_reg, layout_reg}, {out_reg},
+                 [a_reg, b_reg, layout_reg, out_reg](Frame& frame) {
+                     frame.set(out_reg, kernels::concatLaidOut(frame.in(a_reg), frame.in(b_reg),
+                                                               frame.in(layout_reg)));
+                 });
             break;
         }
     }

@@ -118,6 +118,8 @@ private:
     std::array<Val, 4> cartesianOf(const CollPtr& coll, int pos);
     CollPtr maskCollection(const CollPtr& coll, const Val& mask, int pos);
     CollPtr concatCollections(const CollPtr& a, const CollPtr& b);
+    // kernels::concatLayout of a Concat collection (an operand of its fields' concat only).
+    Val concatLayoutOf(const CollPtr& coll);
     ComboPtr combination(const std::string& kind, std::vector<CollPtr> colls);
     Val collectionResult(const CollPtr& coll);
     Val localIndex(const Val& shape);
