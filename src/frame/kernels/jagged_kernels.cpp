@@ -42,18 +42,6 @@ Column mapMembers(const Column& column, std::int64_t length, F&& kernel) {
     return out;
 }
 
-// Branch-free compaction: every value is written, the cursor advances only for kept ones, so
-// `out` needs room for one value past the kept ones.
-template <class U>
-std::size_t compact(const U* in, const std::uint8_t* keep, std::size_t n, U* out) {
-    std::size_t j = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        out[j] = in[i];
-        j += keep[i] != 0;
-    }
-    return j;
-}
-
 constexpr std::ptrdiff_t kCopyBlock = 4;
 // write(i) for i in [0, n) rounded up to whole blocks of kCopyBlock, the first block whatever n
 // is (0 included): with a few objects per event, a branch on the count mispredicts on every
@@ -193,26 +181,21 @@ void filterJaggedRows(const Column& column, std::span<const std::int64_t> rows, 
     out.bytes().resize(static_cast<std::size_t>(total) * size);
 }
 
-// filterRows of a flat column: a gather of the kept rows when they are few, else a branch-free
-// compaction over all rows.
+// filterRows of a flat column: a gather of the kept rows (increasing, so the reads stream).
 void filterFlatRows(const Column& column, const RowSelection& selection, Column& out) {
     const std::size_t size = dtypeSize(column.dtype());
     const std::size_t kept = selection.rows.size();
-    if (kept == selection.keep.size()) {
+    if (static_cast<std::int64_t>(kept) == selection.num_rows) {
         out.bytes() = column.bytes();
         return;
     }
-    out.bytes().resize((kept + 1) * size);
+    out.bytes().resize(kept * size);
     dispatchWidth(size, [&]<class U>(Tag<U>) {
         const U* in = reinterpret_cast<const U*>(column.bytes().data());
         U* dst = reinterpret_cast<U*>(out.bytes().data());
-        if (kept * 4 < selection.keep.size()) {
-            for (std::size_t k = 0; k < kept; ++k) dst[k] = in[selection.rows[k]];
-        } else {
-            compact(in, selection.keep.data(), selection.keep.size(), dst);
-        }
+        const std::int64_t* rows = selection.rows.data();
+        for (std::size_t k = 0; k < kept; ++k) dst[k] = in[rows[k]];
     });
-    out.bytes().resize(kept * size);
 }
 
 }  // namespace
@@ -287,7 +270,7 @@ bool copyRebasedIfOrdered(std::span<const std::int64_t> offsets, std::int64_t* o
 
 RowSelection selectRows(std::span<const std::uint8_t> keep) {
     RowSelection selection;
-    selection.keep.assign(keep.begin(), keep.end());
+    selection.num_rows = static_cast<std::int64_t>(keep.size());
     std::size_t kept = 0;
     for (const std::uint8_t flag : keep) kept += flag != 0;  // vectorized
     // Sized to the kept rows (+1 for the candidate slot), not to all rows: a tight cut writes
@@ -319,9 +302,9 @@ Column filterRows(const Column& column, std::span<const std::uint8_t> keep) {
 
 Column filterRows(const Column& column, const RowSelection& selection) {
     const std::int64_t length = column.length();
-    if (static_cast<std::int64_t>(selection.keep.size()) != length)
+    if (selection.num_rows != length)
         throw UsageError(fmt::format("filterRows: selection has {} entries but the column has {}",
-                                     selection.keep.size(), length));
+                                     selection.num_rows, length));
     if (column.dtype() == DType::Struct)
         return mapMembers(column, static_cast<std::int64_t>(selection.rows.size()),
                           [&](const Column& member) { return filterRows(member, selection); });

@@ -29,13 +29,16 @@ bool copyRebasedIfOrdered(std::span<const std::int64_t> offsets, std::int64_t* o
 // column are filtered with it.
 Column filterRows(const Column& column, std::span<const std::uint8_t> keep);
 
-// A row filter worked out once for all the columns of a batch: the mask and the numbers of the
-// rows it keeps, so that filtering a column costs about its kept rows, not all of them.
+// A row filter worked out once for all the columns of a batch: the numbers of the rows it
+// keeps, so that filtering a column costs its kept rows, not all of them.
 struct RowSelection {
-    std::vector<std::uint8_t> keep;
-    std::vector<std::int64_t> rows;  // where keep != 0, increasing
+    std::int64_t num_rows = 0;       // rows of the columns it filters
+    std::vector<std::int64_t> rows;  // the rows kept, increasing, each below num_rows
 };
+// The rows where keep[row] != 0.
 RowSelection selectRows(std::span<const std::uint8_t> keep);
+// filterRows with the rows of `selection` (num_rows must equal column.length(), else
+// UsageError).
 Column filterRows(const Column& column, const RowSelection& selection);
 
 // Objects of `jagged` where `mask` (a jagged Bool column with the same counts) is true. Lists of

@@ -36,8 +36,7 @@ void dispatchNumeric(const Column& column, F&& visit) {
 
 Column keepRows(const Column& column, const kernels::RowSelection& selection,
                 std::int64_t num_rows) {
-    HEPFLOW_ASSERT(static_cast<std::int64_t>(selection.keep.size()) == num_rows,
-                   "keep mask and rows differ in length");
+    HEPFLOW_ASSERT(selection.num_rows == num_rows, "selection and rows differ in length");
     if (column.dtype() == DType::Struct) {
         Column out(DType::Struct);
         for (const auto& [name, member] : column.members())
@@ -81,13 +80,9 @@ void DeferredRows::readLate(std::span<const std::string> names) {
     for (const auto& name : names)
         if (std::erase(unread_, name) > 0) wanted.push_back(name);
     if (wanted.empty()) return;
-    // Stage 0 holds the unit's rows, its mask updated by every later filter: the survivors.
+    // Stage 0 holds the unit's rows; its survivors are the rows to read.
     std::optional<std::span<const std::int64_t>> rows;
-    if (!stages_.empty()) {
-        Stage& first = stages_.front();
-        if (!first.selection) first.selection = kernels::selectRows(first.keep);
-        rows = first.selection->rows;
-    }
+    if (!stages_.empty()) rows = stages_.front().survivors.rows;
     auto columns = load_(wanted, rows);
     HEPFLOW_ASSERT(columns.size() == wanted.size(), "the loader reads every column asked for");
     for (auto& column : columns) {
@@ -111,38 +106,28 @@ void DeferredRows::track() {
 void DeferredRows::filter(std::span<const std::uint8_t> keep) {
     HEPFLOW_ASSERT(static_cast<std::int64_t>(keep.size()) == batch_.num_entries,
                    "keep mask and rows differ in length");
-    std::int64_t kept = 0;
-    for (const auto flag : keep) kept += flag != 0 ? 1 : 0;
-    if (kept == batch_.num_entries) return;
+    Stage current{kernels::selectRows(keep)};
+    const std::vector<std::int64_t>& kept = current.survivors.rows;
+    if (static_cast<std::int64_t>(kept.size()) == batch_.num_entries) return;
     track();
+    // Every stage's survivors are the current rows in order: the new filter keeps those at
+    // the positions it keeps.
     for (auto& stage : stages_) {
-        // Row `next` of the current rows is the next surviving row of the stage. Branch-free
-        // (cuts keep unpredictable fractions); `keep` is read at a clamped index past its end
-        // (it is not empty: an empty batch keeps all of its rows and returned above).
-        std::size_t next = 0;
-        const std::size_t last = keep.size() - 1;
-        for (auto& flag : stage.keep) {
-            const std::uint8_t alive = flag != 0;
-            const std::uint8_t passes = keep[std::min(next, last)] != 0;
-            flag = alive & passes;
-            next += alive;
-        }
-        stage.selection.reset();
+        std::vector<std::int64_t>& survivors = stage.survivors.rows;
+        for (std::size_t k = 0; k < kept.size(); ++k)
+            survivors[k] = survivors[static_cast<std::size_t>(kept[k])];  // kept[k] >= k
+        survivors.resize(kept.size());
     }
-    Stage current;
-    current.rows = batch_.num_entries;
-    current.keep.assign(keep.begin(), keep.end());
+    batch_.num_entries = static_cast<std::int64_t>(kept.size());
     stages_.push_back(std::move(current));
-    batch_.num_entries = kept;
 }
 
 void DeferredRows::bringUpToDate(std::pair<std::string, Column>& column) {
     const auto it = std::find_if(stage_of_.begin(), stage_of_.end(),
                                  [&](const auto& entry) { return entry.first == column.first; });
     if (it == stage_of_.end() || it->second == stages_.size()) return;  // current already
-    Stage& stage = stages_[it->second];
-    if (!stage.selection) stage.selection = kernels::selectRows(stage.keep);
-    column.second = keepRows(column.second, *stage.selection, stage.rows);
+    const kernels::RowSelection& survivors = stages_[it->second].survivors;
+    column.second = keepRows(column.second, survivors, survivors.num_rows);
     it->second = stages_.size();
 }
 

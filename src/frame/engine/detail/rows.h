@@ -47,11 +47,11 @@ public:
     void requireAll();
 
 private:
-    // The rows of one stage (the rows between two filters) that survive every later filter.
+    // One stage (the rows between two filters): its number of rows and those that survive
+    // every later filter. Survivors of every stage are the current rows, in order, so a new
+    // filter updates each stage in time proportional to the current rows, not the stage's.
     struct Stage {
-        std::int64_t rows = 0;
-        std::vector<std::uint8_t> keep;
-        std::optional<kernels::RowSelection> selection;  // of keep, made when first used
+        kernels::RowSelection survivors;
     };
     void track();
     void bringUpToDate(std::pair<std::string, Column>& column);
