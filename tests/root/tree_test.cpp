@@ -782,6 +782,20 @@ TEST(CorruptTreeTest, EntryOffsets) {
     EXPECT_EQ(error.offset(), offsets_at + 4 * 5) << error.what();
     EXPECT_NE(error.object().find("Muon_Px"), std::string::npos);
 
+    // Below the data part (before fKeylen), and decreasing: each named at its own offset.
+    damaged = locateBasket("uproot-HZZ-uncompressed.root", "events", "Muon_Px");
+    storeBigEndian<std::int32_t>(damaged.bytes.data() + offsets_at + 4 * 2, damaged.keylen - 1);
+    const FormatError below = readDamaged<FormatError>(damaged, "events", "Muon_Px");
+    EXPECT_EQ(below.offset(), offsets_at + 4 * 2) << below.what();
+    EXPECT_NE(std::string(below.what()).find("of entry 2 lies outside"), std::string::npos)
+        << below.what();
+    damaged = locateBasket("uproot-HZZ-uncompressed.root", "events", "Muon_Px");
+    const auto* eighth = damaged.bytes.data() + offsets_at + 4 * 8;
+    const std::int32_t previous = loadBigEndian<std::int32_t>(eighth - 4);
+    storeBigEndian<std::int32_t>(damaged.bytes.data() + offsets_at + 4 * 8, previous - 1);
+    const FormatError decreasing = readDamaged<FormatError>(damaged, "events", "Muon_Px");
+    EXPECT_EQ(decreasing.offset(), offsets_at + 4 * 8) << decreasing.what();
+
     // An entry boundary inside a float: not a multiple of the item size.
     damaged = locateBasket("uproot-HZZ-uncompressed.root", "events", "Muon_Px");
     const auto at = damaged.bytes.data() + offsets_at + 4 * 3;

@@ -62,36 +62,55 @@ BasketHeader readBasketHeader(ByteReader& reader, bool embedded) {
     return header;
 }
 
-std::vector<std::int32_t> relativeEntryOffsets(std::span<const std::int32_t> raw,
-                                               std::int32_t keylen, std::int32_t last,
-                                               std::int32_t num_entries, const ByteReader& reader,
-                                               std::size_t position) {
-    HEPFLOW_ASSERT(num_entries >= 0 && raw.size() >= static_cast<std::size_t>(num_entries),
-                   "caller checks the offset array length");
+namespace {
+
+// relativeEntryOffsets into `out` (num_entries + 1 values), ROOT's offset i being raw_at(i).
+template <class RawAt>
+void relativeOffsetsInto(RawAt raw_at, std::int32_t keylen, std::int32_t last,
+                         std::int32_t num_entries, const ByteReader& reader, std::size_t position,
+                         std::int32_t* out) {
+    HEPFLOW_ASSERT(num_entries >= 0 && keylen >= 0 && last >= keylen,
+                   "readBasketHeader checks 0 <= fKeylen <= fLast and fNevBuf >= 0");
     const std::int32_t data_size = last - keylen;
-    std::vector<std::int32_t> out(static_cast<std::size_t>(num_entries) + 1);
-    // One pass the compiler vectorizes (no exit, no carried value; comparisons on the raw
-    // offsets so nothing overflows); the checking loop below only runs to name a bad entry.
-    // The flags are ints, not bools: GCC vectorizes an int OR-reduction of compares.
-    int bad = num_entries > 0 && (raw[0] < keylen || raw[0] > last) ? 1 : 0;
+    // Two passes the compiler vectorizes (no exit, no carried value): the offsets in wrapping
+    // unsigned arithmetic, then the checks on them. An offset below keylen wraps to more than
+    // data_size (which is below 2^31 - keylen), so one unsigned comparison checks both ends;
+    // the order check only matters once all lie in range. The flags are ints, not bools: GCC
+    // vectorizes an int OR-reduction of compares. The loop below only runs to name a bad entry.
     for (std::int32_t i = 0; i < num_entries; ++i)
-        out[i] = static_cast<std::int32_t>(static_cast<std::uint32_t>(raw[i]) -
+        out[i] = static_cast<std::int32_t>(static_cast<std::uint32_t>(raw_at(i)) -
                                            static_cast<std::uint32_t>(keylen));
+    const auto limit = static_cast<std::uint32_t>(data_size);
+    int bad = num_entries > 0 && static_cast<std::uint32_t>(out[0]) > limit ? 1 : 0;
     for (std::int32_t i = 1; i < num_entries; ++i)
-        bad |= static_cast<int>(raw[i] < raw[i - 1]) | static_cast<int>(raw[i] > last);
+        bad |= static_cast<int>(static_cast<std::uint32_t>(out[i]) > limit) |
+               static_cast<int>(out[i] < out[i - 1]);
     std::int32_t previous = 0;
     for (std::int32_t i = 0; bad != 0 && i < num_entries; ++i) {
-        const std::int64_t offset = static_cast<std::int64_t>(raw[i]) - keylen;
+        const std::int32_t raw = raw_at(i);
+        const std::int64_t offset = static_cast<std::int64_t>(raw) - keylen;
         if (offset < previous || offset > data_size)
             reader.failAt(position + 4 * static_cast<std::size_t>(i),
                           fmt::format("entry offset {} of entry {} lies outside [{}, {}] (data "
                                       "part after fKeylen {}, previous entry)",
-                                      raw[i], i, previous + keylen, last, keylen));
-        out[i] = static_cast<std::int32_t>(offset);
-        previous = out[i];
+                                      raw, i, previous + keylen, last, keylen));
+        previous = static_cast<std::int32_t>(offset);
     }
     // ROOT leaves the closing offset 0: the data part ends at fLast.
     out[num_entries] = data_size;
+}
+
+}  // namespace
+
+std::vector<std::int32_t> relativeEntryOffsets(std::span<const std::int32_t> raw,
+                                               std::int32_t keylen, std::int32_t last,
+                                               std::int32_t num_entries, const ByteReader& reader,
+                                               std::size_t position) {
+    HEPFLOW_ASSERT(raw.size() >= static_cast<std::size_t>(num_entries),
+                   "caller checks the offset array length");
+    std::vector<std::int32_t> out(static_cast<std::size_t>(num_entries) + 1);
+    relativeOffsetsInto([&](std::int32_t i) { return raw[static_cast<std::size_t>(i)]; }, keylen,
+                        last, num_entries, reader, position, out.data());
     return out;
 }
 
@@ -180,10 +199,16 @@ Basket Basket::parse(std::span<const std::byte> record, const BasketLocation& wh
                         fmt::format("entry-offset array of {} values for {} entries ({} bytes "
                                     "left in the payload)",
                                     n, entries, tail.remaining()));
-        std::vector<std::int32_t> raw(static_cast<std::size_t>(entries));
-        tail.readArray<std::int32_t>(raw);
-        basket.entry_offsets_ = relativeEntryOffsets(raw, key.fKeylen, basket.header_.fLast,
-                                                     entries, tail, count_position + 4);
+        // Read straight from the payload's big-endian array: no staging copy.
+        const std::byte* raw = tail.readBytes(4 * static_cast<std::size_t>(entries)).data();
+        basket.entry_offsets_.reset(new std::int32_t[static_cast<std::size_t>(entries) + 1]);
+        basket.num_entry_offsets_ = static_cast<std::size_t>(entries) + 1;
+        relativeOffsetsInto(
+            [raw](std::int32_t i) {
+                return loadBigEndian<std::int32_t>(raw + 4 * static_cast<std::size_t>(i));
+            },
+            key.fKeylen, basket.header_.fLast, entries, tail, count_position + 4,
+            basket.entry_offsets_.get());
     }
     return basket;
 }
@@ -191,7 +216,7 @@ Basket Basket::parse(std::span<const std::byte> record, const BasketLocation& wh
 BasketData Basket::view() const {
     BasketData data;
     data.data = this->data();
-    data.entry_offsets = entry_offsets_;
+    data.entry_offsets = entryOffsets();
     data.num_entries = header_.fNevBuf;
     data.origin = data_origin_;
     return data;

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -86,7 +87,9 @@ public:
     // The data part: fLast - fKeylen bytes.
     std::span<const std::byte> data() const { return bytes_.subspan(data_begin_, data_size_); }
     // numEntries() + 1 offsets relative to data(), or empty for a branch without offsets.
-    std::span<const std::int32_t> entryOffsets() const { return entry_offsets_; }
+    std::span<const std::int32_t> entryOffsets() const {
+        return {entry_offsets_.get(), num_entry_offsets_};
+    }
     // The view an Interpretation decodes; valid while this basket lives.
     BasketData view() const;
 
@@ -102,7 +105,9 @@ private:
     std::span<const std::byte> bytes_;  // storage_, the caller's record or its scratch buffer
     std::size_t data_begin_ = 0;
     std::size_t data_size_ = 0;
-    std::vector<std::int32_t> entry_offsets_;
+    // Not a vector: filled right after allocation, so zeroing it first would be wasted work.
+    std::unique_ptr<std::int32_t[]> entry_offsets_;
+    std::size_t num_entry_offsets_ = 0;
     ByteOrigin data_origin_;  // context of data()[0] for decode errors
 };
 
