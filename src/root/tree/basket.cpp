@@ -64,22 +64,22 @@ BasketHeader readBasketHeader(ByteReader& reader, bool embedded) {
 
 namespace {
 
-// relativeEntryOffsets into `out` (num_entries + 1 values), ROOT's offset i being raw_at(i).
-template <class RawAt>
-void relativeOffsetsInto(RawAt raw_at, std::int32_t keylen, std::int32_t last,
-                         std::int32_t num_entries, const ByteReader& reader, std::size_t position,
-                         std::int32_t* out) {
+// relativeEntryOffsets in place: out[0, num_entries) holds ROOT's offsets (native order) and
+// becomes the relative ones, out[num_entries] the closing one.
+void makeEntryOffsetsRelative(std::int32_t* out, std::int32_t keylen, std::int32_t last,
+                              std::int32_t num_entries, const ByteReader& reader,
+                              std::size_t position) {
     HEPFLOW_ASSERT(num_entries >= 0 && keylen >= 0 && last >= keylen,
                    "readBasketHeader checks 0 <= fKeylen <= fLast and fNevBuf >= 0");
     const std::int32_t data_size = last - keylen;
+    const auto unsigned_keylen = static_cast<std::uint32_t>(keylen);
     // Two passes the compiler vectorizes (no exit, no carried value): the offsets in wrapping
     // unsigned arithmetic, then the checks on them. An offset below keylen wraps to more than
     // data_size (which is below 2^31 - keylen), so one unsigned comparison checks both ends;
     // the order check only matters once all lie in range. The flags are ints, not bools: GCC
     // vectorizes an int OR-reduction of compares. The loop below only runs to name a bad entry.
     for (std::int32_t i = 0; i < num_entries; ++i)
-        out[i] = static_cast<std::int32_t>(static_cast<std::uint32_t>(raw_at(i)) -
-                                           static_cast<std::uint32_t>(keylen));
+        out[i] = static_cast<std::int32_t>(static_cast<std::uint32_t>(out[i]) - unsigned_keylen);
     const auto limit = static_cast<std::uint32_t>(data_size);
     int bad = num_entries > 0 && static_cast<std::uint32_t>(out[0]) > limit ? 1 : 0;
     for (std::int32_t i = 1; i < num_entries; ++i)
@@ -87,7 +87,9 @@ void relativeOffsetsInto(RawAt raw_at, std::int32_t keylen, std::int32_t last,
                static_cast<int>(out[i] < out[i - 1]);
     std::int32_t previous = 0;
     for (std::int32_t i = 0; bad != 0 && i < num_entries; ++i) {
-        const std::int32_t raw = raw_at(i);
+        // The subtraction wraps back exactly: ROOT's value as stored.
+        const auto raw =
+            static_cast<std::int32_t>(static_cast<std::uint32_t>(out[i]) + unsigned_keylen);
         const std::int64_t offset = static_cast<std::int64_t>(raw) - keylen;
         if (offset < previous || offset > data_size)
             reader.failAt(position + 4 * static_cast<std::size_t>(i),
@@ -106,11 +108,11 @@ std::vector<std::int32_t> relativeEntryOffsets(std::span<const std::int32_t> raw
                                                std::int32_t keylen, std::int32_t last,
                                                std::int32_t num_entries, const ByteReader& reader,
                                                std::size_t position) {
-    HEPFLOW_ASSERT(raw.size() >= static_cast<std::size_t>(num_entries),
+    HEPFLOW_ASSERT(num_entries >= 0 && raw.size() >= static_cast<std::size_t>(num_entries),
                    "caller checks the offset array length");
-    std::vector<std::int32_t> out(static_cast<std::size_t>(num_entries) + 1);
-    relativeOffsetsInto([&](std::int32_t i) { return raw[static_cast<std::size_t>(i)]; }, keylen,
-                        last, num_entries, reader, position, out.data());
+    std::vector<std::int32_t> out(raw.begin(), raw.begin() + num_entries);
+    out.push_back(0);
+    makeEntryOffsetsRelative(out.data(), keylen, last, num_entries, reader, position);
     return out;
 }
 
@@ -199,16 +201,13 @@ Basket Basket::parse(std::span<const std::byte> record, const BasketLocation& wh
                         fmt::format("entry-offset array of {} values for {} entries ({} bytes "
                                     "left in the payload)",
                                     n, entries, tail.remaining()));
-        // Read straight from the payload's big-endian array: no staging copy.
-        const std::byte* raw = tail.readBytes(4 * static_cast<std::size_t>(entries)).data();
-        basket.entry_offsets_.reset(new std::int32_t[static_cast<std::size_t>(entries) + 1]);
-        basket.num_entry_offsets_ = static_cast<std::size_t>(entries) + 1;
-        relativeOffsetsInto(
-            [raw](std::int32_t i) {
-                return loadBigEndian<std::int32_t>(raw + 4 * static_cast<std::size_t>(i));
-            },
-            key.fKeylen, basket.header_.fLast, entries, tail, count_position + 4,
-            basket.entry_offsets_.get());
+        // Converted straight from the payload's big-endian array: no staging copy.
+        const auto count = static_cast<std::size_t>(entries);
+        basket.entry_offsets_.reset(new std::int32_t[count + 1]);
+        basket.num_entry_offsets_ = count + 1;
+        tail.readArray<std::int32_t>(std::span<std::int32_t>(basket.entry_offsets_.get(), count));
+        makeEntryOffsetsRelative(basket.entry_offsets_.get(), key.fKeylen, basket.header_.fLast,
+                                 entries, tail, count_position + 4);
     }
     return basket;
 }
