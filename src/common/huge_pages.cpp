@@ -1,9 +1,10 @@
-// Restart with glibc.malloc.hugetlb=1 (see huge_pages.h).
+// Restart with glibc.malloc.hugetlb=1 and capped arenas (see huge_pages.h).
 #include "common/huge_pages.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include <unistd.h>
 
@@ -22,12 +23,17 @@ namespace hepflow {
 
 namespace {
 constexpr std::string_view kTunable = "glibc.malloc.hugetlb";
+constexpr std::string_view kArenaTunable = "glibc.malloc.arena_max";
 }  // namespace
 
-std::string tunablesWithHugePages(const char* current) {
+std::string restartTunables(const char* current, unsigned cores) {
     std::string tunables = current != nullptr ? current : "";
+    const bool one_arena = cores != 0 && cores <= kMaxCoresForOneArena &&
+                           tunables.find(kArenaTunable) == std::string::npos;
     if (!tunables.empty()) tunables += ':';
-    return tunables + std::string(kTunable) + "=1";
+    tunables += std::string(kTunable) + "=1";
+    if (one_arena) tunables += ":" + std::string(kArenaTunable) + "=1";
+    return tunables;
 }
 
 bool hugePageRestartWanted(const char* tunables, const char* opt_out,
@@ -56,7 +62,8 @@ void restartWithHugePages(char** argv) {
     std::getline(mode, thp_enabled);
     const char* tunables = std::getenv("GLIBC_TUNABLES");
     if (!hugePageRestartWanted(tunables, std::getenv("HEPFLOW_HUGE_PAGES"), thp_enabled)) return;
-    const std::string with_huge_pages = tunablesWithHugePages(tunables);
+    const std::string with_huge_pages =
+        restartTunables(tunables, std::thread::hardware_concurrency());
     if (setenv("GLIBC_TUNABLES", with_huge_pages.c_str(), 1) != 0) return;
     std::fflush(nullptr);
     execv("/proc/self/exe", argv);

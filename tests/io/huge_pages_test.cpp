@@ -7,6 +7,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -14,10 +15,16 @@ namespace hepflow {
 namespace {
 
 TEST(HugePages, TunablesKeepWhatIsSetAlready) {
-    EXPECT_EQ(tunablesWithHugePages(nullptr), "glibc.malloc.hugetlb=1");
-    EXPECT_EQ(tunablesWithHugePages(""), "glibc.malloc.hugetlb=1");
-    EXPECT_EQ(tunablesWithHugePages("glibc.malloc.check=3"),
-              "glibc.malloc.check=3:glibc.malloc.hugetlb=1");
+    EXPECT_EQ(restartTunables(nullptr, 2), "glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1");
+    EXPECT_EQ(restartTunables("", 8), "glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1");
+    EXPECT_EQ(restartTunables("glibc.malloc.check=3", 1),
+              "glibc.malloc.check=3:glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1");
+    // More cores, or an unknown count: glibc's arenas.
+    EXPECT_EQ(restartTunables(nullptr, 9), "glibc.malloc.hugetlb=1");
+    EXPECT_EQ(restartTunables(nullptr, 0), "glibc.malloc.hugetlb=1");
+    // An arena count set by the user stays.
+    EXPECT_EQ(restartTunables("glibc.malloc.arena_max=4", 2),
+              "glibc.malloc.arena_max=4:glibc.malloc.hugetlb=1");
 }
 
 TEST(HugePages, RestartOnlyWhenItHelpsAndOnce) {
@@ -51,17 +58,20 @@ TEST(HugePages, TheProbeRestartsOnceWithItsArguments) {
     std::getline(mode, thp_enabled);
     const bool restarts =
         hugePageRestartSupported() && hugePageRestartWanted(nullptr, nullptr, thp_enabled);
-    EXPECT_EQ(runProbe(""), restarts
-                                ? "starts=2 tunables=glibc.malloc.hugetlb=1 args=first,second arg\n"
-                                : "starts=1 tunables= args=first,second arg\n")
+    const unsigned cores = std::thread::hardware_concurrency();
+    const std::string arenas =
+        cores != 0 && cores <= kMaxCoresForOneArena ? ":glibc.malloc.arena_max=1" : "";
+    EXPECT_EQ(runProbe(""), restarts ? "starts=2 tunables=glibc.malloc.hugetlb=1" + arenas +
+                                           " args=first,second arg\n"
+                                     : "starts=1 tunables= args=first,second arg\n")
         << "THP: " << thp_enabled;
     EXPECT_EQ(runProbe("HEPFLOW_HUGE_PAGES=0"), "starts=1 tunables= args=first,second arg\n");
     EXPECT_EQ(runProbe("GLIBC_TUNABLES=glibc.malloc.hugetlb=0"),
               "starts=1 tunables=glibc.malloc.hugetlb=0 args=first,second arg\n");
     if (restarts) {
         EXPECT_EQ(runProbe("GLIBC_TUNABLES=glibc.malloc.check=0"),
-                  "starts=2 tunables=glibc.malloc.check=0:glibc.malloc.hugetlb=1 "
-                  "args=first,second arg\n");
+                  "starts=2 tunables=glibc.malloc.check=0:glibc.malloc.hugetlb=1" + arenas +
+                      " args=first,second arg\n");
     }
 }
 
