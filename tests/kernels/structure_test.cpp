@@ -382,14 +382,13 @@ TEST(Concat, FirstThenSecondPerEvent) {
               (std::vector<std::vector<std::string>>{{"a", "b"}, {"c"}}));
     EXPECT_THROW(concat(a, jagged<float>({{1}, {2}, {3}})), UsageError);
     EXPECT_THROW(concat(a, jagged<double>({{1}})), UsageError);
-    // The source of each object of the result, from the two offsets (a's start past 0).
-    const Column source = concatSource(a.offsets(0), b.offsets(0));
+    // The layout: the result positions of a's objects (1, 2, 3), then of b's (10, 20, 30).
+    const Column layout = concatLayout(a.offsets(0), b.offsets(0));
+    // The source of each object of the result, from the layout (a's offsets start past 0).
+    const Column source = concatSource(layout, 3);
     EXPECT_EQ(source.offsets(0), (Offsets{0, 3, 3, 6}));
     EXPECT_EQ(nested<std::int64_t>(source),
               (std::vector<std::vector<std::int64_t>>{{0, 0, 1}, {}, {0, 1, 1}}));
-    EXPECT_THROW(concatSource(a.offsets(0), Offsets{0, 1}), UsageError);
-    // The layout: the result positions of a's objects (1, 2, 3), then of b's (10, 20, 30).
-    const Column layout = concatLayout(a.offsets(0), b.offsets(0));
     EXPECT_EQ(layout.offsets(0), (Offsets{0, 3, 3, 6}));
     const auto positions = layout.values<std::int64_t>();
     EXPECT_EQ(std::vector<std::int64_t>(positions.begin(), positions.end()),
@@ -512,7 +511,10 @@ TYPED_TEST(SmallEventPaths, BroadcastLocalIndexConcatSource) {
     }
     EXPECT_EQ(nested<T>(broadcast(flat<T>(per_event), column.offsets(0))), repeated);
     EXPECT_EQ(nested<std::int64_t>(localIndex(column.offsets(0))), positions);
-    EXPECT_EQ(nested<std::int64_t>(concatSource(column.offsets(0), second.offsets(0))), sources);
+    const Column layout = concatLayout(column.offsets(0), second.offsets(0));
+    EXPECT_EQ(nested<std::int64_t>(
+                  concatSource(layout, column.offsets(0).back() - column.offsets(0).front())),
+              sources);
 }
 
 TEST(Gather, FromAColumnWithoutValues) {

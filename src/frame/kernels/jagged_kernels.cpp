@@ -578,26 +578,6 @@ std::size_t concatOffsets(const Offsets& first, const Offsets& second, Offsets& 
 
 }  // namespace
 
-Column concatSource(const Offsets& first, const Offsets& second) {
-    Column out(DType::Int64, 1);
-    Offsets& offsets = out.offsets(0);
-    const std::size_t total = concatOffsets(first, second, offsets);
-    const std::size_t events = offsets.size() - 1;
-    out.bytes().resize((total + kCopyBlock) * sizeof(std::int64_t));  // fillSmall's overrun
-    auto* dst = data<std::int64_t>(out);
-    const std::int64_t* first_ptr = first.data();
-    const std::int64_t* out_ptr = offsets.data();
-    for (std::size_t e = 0; e < events; ++e) {
-        std::int64_t* begin = dst + out_ptr[e];
-        const std::int64_t from_first = first_ptr[e + 1] - first_ptr[e];
-        // The 1s go second: their block overwrites what the 0s' block wrote past its end.
-        fillSmall(begin, from_first, std::int64_t{0});
-        fillSmall(begin + from_first, out_ptr[e + 1] - out_ptr[e] - from_first, std::int64_t{1});
-    }
-    out.bytes().resize(total * sizeof(std::int64_t));
-    return out;
-}
-
 Column concatLayout(const Offsets& first, const Offsets& second) {
     Column out(DType::Int64, 1);
     Offsets& offsets = out.offsets(0);
@@ -713,6 +693,21 @@ Column concatLaidOut(const Column& first, const Column& second, const Column& la
         scatter(first, a.front(), from_first, positions);
         scatter(second, b.front(), from_second, positions + from_first);
     });
+    return out;
+}
+
+Column concatSource(const Column& layout, std::int64_t from_first) {
+    HEPFLOW_ASSERT(layout.dtype() == DType::Int64 && layout.levels() == 1 && from_first >= 0 &&
+                       static_cast<std::size_t>(from_first) <= layout.numValues(),
+                   "concatSource takes a concatLayout and the size of its first part");
+    Column out(DType::Int64, 1);
+    out.offsets(0) = layout.offsets(0);
+    out.bytes().resize(layout.numValues() * sizeof(std::int64_t));
+    std::int64_t* dst = data<std::int64_t>(out);
+    const std::int64_t* positions = data<std::int64_t>(layout);
+    const auto total = static_cast<std::int64_t>(layout.numValues());
+    for (std::int64_t k = 0; k < from_first; ++k) dst[positions[k]] = 0;
+    for (std::int64_t k = from_first; k < total; ++k) dst[positions[k]] = 1;
     return out;
 }
 

@@ -94,13 +94,14 @@ Combinations crossPairs(const Offsets& first, const Offsets& second);
 
 // Per event, the objects of `first` then those of `second` (same dtype).
 Column concat(const Column& first, const Column& second);
-// The `source` of concat(first, second)'s objects: per event, 0 for each of `first`'s
-// objects, then 1 for each of `second`'s (jagged Int64).
-Column concatSource(const Offsets& first, const Offsets& second);
-// Where concat(first, second) puts each object, for concatLaidOut: a jagged Int64 column with
-// concat's offsets whose values are the result positions of first's objects, in order, then
-// those of second's (an operand of concatLaidOut, not a per-object value).
+// Where concat(first, second) puts each object, for concatLaidOut and concatSource: a jagged
+// Int64 column with concat's offsets whose values are the result positions of first's objects,
+// in order, then those of second's (an operand, not a per-object value).
 Column concatLayout(const Offsets& first, const Offsets& second);
+// The `source` of concat(first, second)'s objects from its `layout`, `from_first` being the
+// number of first's objects: per event, 0 for each of first's objects, then 1 for each of
+// second's (jagged Int64).
+Column concatSource(const Column& layout, std::int64_t from_first);
 // concat(first, second) of fields of the two collections whose offsets made `layout`: each
 // value goes straight to its position, with no per-event work left (a concatenated
 // collection has several fields; concatLayout does the per-event part once for all). Fields

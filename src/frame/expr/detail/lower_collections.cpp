@@ -102,31 +102,27 @@ Val Compiler::field(const CollPtr& coll, const std::string& name) {
                 v = localIndex(field(coll, "source"));
                 break;
             }
-            Val a;
-            Val b;
             if (name == "source") {
-                // 0 for the first collection's objects, 1 for the second's: one pass over
-                // the two offsets.
-                a = offsetsOf(coll->parent);
-                b = offsetsOf(coll->second);
+                // 0 for the first collection's objects, 1 for the second's, placed by the
+                // layout that the other fields share.
+                const int a_reg = offsetsOf(coll->parent).reg;
+                const int layout_reg = concatLayoutOf(coll).reg;
                 v.shape = Shape::Object;
                 v.ty = Ty::Int;
                 v.reg = newRegister();
-                const int a_reg = a.reg;
-                const int b_reg = b.reg;
                 const int out_reg = v.reg;
-                emit({a_reg, b_reg}, {out_reg}, [a_reg, b_reg, out_reg](Frame& frame) {
-                    frame.set(out_reg, kernels::concatSource(frame.in(a_reg).offsets(0),
-                                                             frame.in(b_reg).offsets(0)));
+                emit({a_reg, layout_reg}, {out_reg}, [a_reg, layout_reg, out_reg](Frame& frame) {
+                    const Offsets& first = frame.in(a_reg).offsets(0);
+                    frame.set(out_reg, kernels::concatSource(frame.in(layout_reg),
+                                                             first.back() - first.front()));
                 });
                 break;
-            } else {
-                a = field(coll->parent, name);
-                b = field(coll->second, name);
-                const Ty t = promote({&a, &b}, false);
-                a = cast(a, t);
-                b = cast(b, t);
             }
+            Val a = field(coll->parent, name);
+            Val b = field(coll->second, name);
+            const Ty t = promote({&a, &b}, false);
+            a = cast(a, t);
+            b = cast(b, t);
             v.shape = Shape::Object;
             v.ty = a.ty;
             v.reg = newRegister();
