@@ -688,7 +688,7 @@ TEST(TreeWriter, SameEntriesGiveTheSameBytesWhateverTheBatches) {
 // ---- rejected input ----
 
 // Batches of several slices (the writer cuts a batch into ~4 MiB slices and writes each
-// slice's complete clusters while it fills the next): same bytes as small batches and as one
+// slice's closed baskets while it fills the next): same bytes as small batches and as one
 // thread, and the values read back.
 TEST(TreeWriter, BatchesOfManySlicesGiveTheSameBytes) {
     const Table table = everyKindTable(30000);
@@ -719,6 +719,62 @@ TEST(TreeWriter, BatchesOfManySlicesGiveTheSameBytes) {
     const auto tree = Tree::open(*file, "tree");
     expectBasketTables(*tree);
     EXPECT_GT(tree->numEntries() / tree->model().fAutoFlush, 8) << "several clusters";
+}
+
+// Baskets are written as they close, not held until their cluster completes (which kept a
+// cluster of compressed baskets in memory per output tree): in the file they follow their last
+// entry, then their branch, and each cluster's baskets still fill one region.
+TEST(TreeWriter, BasketsAreWrittenAsTheyCloseOrderedByLastEntry) {
+    std::mt19937_64 rng(11);
+    Table table;
+    table.entries = 20000;
+    table.add(spec("x", DType::Float64), flat(randomValues<double>(rng, 20000)));
+    table.add(spec("flag", DType::Bool), flat(randomValues<bool>(rng, 20000)));
+    table.add(spec("v_pt", DType::Float32, 1),
+              jagged(randomLists<float>(rng, randomLengths(rng, 20000, 6))));
+    TreeWriteOptions options;
+    options.basket_bytes = 4096;
+    options.cluster_entries = 15000;  // one cluster still open when the first batch ends
+    const auto path = scratchPath("as_they_close.root");
+    {
+        auto file = FileWriter::create(path);
+        TreeWriter writer(*file, file->directory(""), "tree", "", table.specs, options);
+        const std::uint64_t start = file->end();
+        const auto batches = table.batches({10000});
+        writer.write(batches[0]);
+        // x alone closes 19 baskets of 512 doubles in 10,000 entries, inside the open cluster.
+        EXPECT_GT(file->end(), start + 19 * 4096 / 2) << "baskets held back";
+        writer.write(batches[1]);
+        writer.close();
+        file->commit();
+    }
+    expectTableReadsBack(path, table);
+    const auto file = RootFile::open(path);
+    const auto tree = Tree::open(*file, "tree");
+    expectBasketTables(*tree);
+    struct Placed {
+        std::int64_t seek, last_entry;
+        std::size_t branch;
+    };
+    std::vector<Placed> placed;
+    const auto branches = tree->branches();
+    for (std::size_t b = 0; b < branches.size(); ++b) {
+        const TBranch* branch = branches[b];
+        for (std::size_t i = 0; i < static_cast<std::size_t>(branch->fWriteBasket); ++i)
+            placed.push_back({branch->fBasketSeek[i], branch->fBasketEntry[i + 1] - 1, b});
+    }
+    ASSERT_GT(placed.size(), 60u);
+    std::sort(placed.begin(), placed.end(),
+              [](const Placed& a, const Placed& b) { return a.seek < b.seek; });
+    for (std::size_t i = 1; i < placed.size(); ++i) {
+        const auto& before = placed[i - 1];
+        const auto& after = placed[i];
+        EXPECT_TRUE(before.last_entry < after.last_entry ||
+                    (before.last_entry == after.last_entry && before.branch < after.branch))
+            << "basket at " << after.seek << " (branch " << after.branch << ", last entry "
+            << after.last_entry << ") follows one of branch " << before.branch
+            << " ending at entry " << before.last_entry;
+    }
 }
 
 // The message of the UsageError that writing `batch` throws ("" if none).

@@ -102,7 +102,6 @@ EncodedBasket encodeBasket(BasketContent&& content, const BasketKeyInfo& info,
     basket.objlen = objlen;
     basket.first_entry = content.first_entry;
     basket.num_entries = content.num_entries;
-    basket.cluster = content.cluster;
     basket.slot = content.slot;
     content = BasketContent{};
     return basket;

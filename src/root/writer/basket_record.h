@@ -37,7 +37,6 @@ struct EncodedBasket {
     std::int32_t objlen = 0;  // uncompressed payload
     std::int64_t first_entry = 0;
     std::int64_t num_entries = 0;
-    std::int64_t cluster = 0;
     int slot = 0;
 
     std::int32_t nbytes() const {

@@ -1,5 +1,5 @@
 // TreeWriter: checks batches, derives counters, cuts clusters, fills baskets per branch in
-// parallel, compresses them in parallel and writes each finished cluster in a fixed order.
+// parallel, compresses them in parallel and writes them as they close, in a fixed order.
 #include "root/writer/tree_writer.h"
 
 #include <algorithm>
@@ -138,11 +138,10 @@ struct TreeWriter::Impl {
     // Basket and compressed-payload buffers, reused from written baskets (before the builders,
     // which use it).
     BufferPool pool{kPoolBytes};
-    std::vector<BasketBuilder> builders;           // per plan branch
-    std::vector<BasketKeyInfo> key_infos;          // per plan branch
-    std::vector<BranchRecord> records;             // per plan branch
-    std::vector<std::vector<EncodedBasket>> held;  // per plan branch: baskets of open clusters
-    // Places the baskets of complete clusters (`placing`, in file order) while the next slice is
+    std::vector<BasketBuilder> builders;   // per plan branch
+    std::vector<BasketKeyInfo> key_infos;  // per plan branch
+    std::vector<BranchRecord> records;     // per plan branch
+    // Places the baskets closed by one slice (`placing`, in file order) while the next slice is
     // filled and compressed; only it touches the file and `records` while it runs.
     tbb::task_group io;
     std::vector<std::pair<std::size_t, EncodedBasket>> placing;
@@ -171,17 +170,16 @@ struct TreeWriter::Impl {
     std::vector<Segment> segmentsOf(std::int64_t n, std::int64_t& new_cluster_size,
                                     std::int64_t& new_auto_bytes, const BatchSizes& sizes) const;
     // Fills entries [begin, end) of the batch into every branch's baskets and compresses the
-    // baskets that close, branch by branch in parallel (each basket while it is in cache); the
-    // encoded baskets join `held`.
-    void fillAndEncode(const std::vector<const Column*>& columns,
-                       const std::vector<Segment>& segments, std::int64_t begin, std::int64_t end);
+    // baskets that close, branch by branch in parallel (each basket while it is in cache).
+    // Returns them in file order (see encodeClosed).
+    std::vector<std::pair<std::size_t, EncodedBasket>> fillAndEncode(
+        const std::vector<const Column*>& columns, const std::vector<Segment>& segments,
+        std::int64_t begin, std::int64_t end);
     // Branch by branch in parallel: `close(b, closed)` moves the baskets it closes to `closed`,
-    // which are then compressed; the encoded baskets join `held` in branch order.
+    // which are then compressed. Returns (branch, basket) pairs in file order: by the basket's
+    // last entry, then by branch.
     template <class Close>
-    void encodeAndHold(const Close& close);
-    // Moves the held baskets of clusters before `cluster` out of `held`, in file order
-    // (cluster, branch, basket).
-    std::vector<std::pair<std::size_t, EncodedBasket>> takeClustersBefore(std::int64_t cluster);
+    std::vector<std::pair<std::size_t, EncodedBasket>> encodeClosed(const Close& close);
     // Waits for the previous placement, then places `baskets` on the io task group.
     void placeInBackground(std::vector<std::pair<std::size_t, EncodedBasket>> baskets);
     // Waits for the background placement; rethrows its error.
@@ -236,7 +234,8 @@ std::vector<Segment> TreeWriter::Impl::segmentsOf(std::int64_t n, std::int64_t& 
 }
 
 template <class Close>
-void TreeWriter::Impl::encodeAndHold(const Close& close) {
+std::vector<std::pair<std::size_t, EncodedBasket>> TreeWriter::Impl::encodeClosed(
+    const Close& close) {
     std::vector<std::vector<EncodedBasket>> encoded(builders.size());
     tbb::parallel_for(std::size_t{0}, builders.size(), [&](std::size_t b) {
         std::vector<BasketContent> closed;
@@ -245,14 +244,32 @@ void TreeWriter::Impl::encodeAndHold(const Close& close) {
             encoded[b].push_back(
                 encodeBasket(std::move(content), key_infos[b], plan.branches[b].compression, pool));
     });
+    // A basket closes at the entry that fills it (or at its cluster's or the tree's end), so
+    // once a slice is filled every basket whose last entry lies before the slice's end has
+    // closed, in this slice or an earlier one. Ordering each slice's baskets by last entry, then
+    // branch, thus gives one file order however the entries came in batches and slices, and
+    // baskets are written as they close instead of being held until their cluster completes
+    // (which kept up to a cluster of compressed baskets, each in a basket-sized buffer, alive
+    // per output tree). A cluster still occupies one region of the file: its baskets all end
+    // inside it.
+    std::vector<std::pair<std::size_t, EncodedBasket>> ordered;
     for (std::size_t b = 0; b < encoded.size(); ++b)
-        for (auto& basket : encoded[b]) held[b].push_back(std::move(basket));
+        for (auto& basket : encoded[b]) ordered.emplace_back(b, std::move(basket));
+    const auto last_entry = [](const EncodedBasket& basket) {
+        return basket.first_entry + basket.num_entries - 1;
+    };
+    std::sort(ordered.begin(), ordered.end(), [&](const auto& left, const auto& right) {
+        const auto left_last = last_entry(left.second);
+        const auto right_last = last_entry(right.second);
+        return left_last != right_last ? left_last < right_last : left.first < right.first;
+    });
+    return ordered;
 }
 
-void TreeWriter::Impl::fillAndEncode(const std::vector<const Column*>& columns,
-                                     const std::vector<Segment>& segments, std::int64_t begin,
-                                     std::int64_t end) {
-    encodeAndHold([&](std::size_t b, std::vector<BasketContent>& closed) {
+std::vector<std::pair<std::size_t, EncodedBasket>> TreeWriter::Impl::fillAndEncode(
+    const std::vector<const Column*>& columns, const std::vector<Segment>& segments,
+    std::int64_t begin, std::int64_t end) {
+    return encodeClosed([&](std::size_t b, std::vector<BasketContent>& closed) {
         auto& builder = builders[b];
         for (const auto& segment : segments) {
             const std::int64_t from = std::max(segment.begin, begin);
@@ -278,26 +295,6 @@ void TreeWriter::Impl::place(std::size_t branch, EncodedBasket& basket) {
     record.tot_bytes += basket.keylen + basket.objlen;
     record.zip_bytes += basket.nbytes();
     pool.give(std::move(basket.payload));
-}
-
-std::vector<std::pair<std::size_t, EncodedBasket>> TreeWriter::Impl::takeClustersBefore(
-    std::int64_t cluster) {
-    // Cluster by cluster, branch by branch, basket by basket: a reader of one cluster finds
-    // it in one region, and the layout does not depend on how the entries came in batches.
-    std::vector<std::pair<std::size_t, EncodedBasket>> taken;
-    std::vector<std::size_t> next(held.size(), 0);
-    while (true) {
-        std::int64_t lowest = cluster;
-        for (std::size_t b = 0; b < held.size(); ++b)
-            if (next[b] < held[b].size()) lowest = std::min(lowest, held[b][next[b]].cluster);
-        if (lowest >= cluster) break;
-        for (std::size_t b = 0; b < held.size(); ++b)
-            while (next[b] < held[b].size() && held[b][next[b]].cluster == lowest)
-                taken.emplace_back(b, std::move(held[b][next[b]++]));
-    }
-    for (std::size_t b = 0; b < held.size(); ++b)
-        held[b].erase(held[b].begin(), held[b].begin() + static_cast<std::ptrdiff_t>(next[b]));
-    return taken;
 }
 
 void TreeWriter::Impl::placeInBackground(
@@ -347,7 +344,6 @@ TreeWriter::TreeWriter(FileWriter& file, FileWriter::DirectoryId dir, std::strin
     impl.builders.reserve(count);
     impl.key_infos.resize(count);
     impl.records.resize(count);
-    impl.held.resize(count);
     for (std::size_t b = 0; b < count; ++b) {
         const auto& branch = impl.plan.branches[b];
         auto& info = impl.key_infos[b];
@@ -398,12 +394,8 @@ void TreeWriter::write(const frame::ColumnBatch& batch) {
                 sizes.firstReaching(sizes.before(begin) + kSliceBytes, begin, count_entries);
             const auto slice_begin = static_cast<std::int64_t>(begin);
             const auto slice_end = static_cast<std::int64_t>(end);
-            impl.fillAndEncode(columns, segments, slice_begin, slice_end);
-            // Clusters before the one holding the next entry are complete: written while the
-            // next slice is filled and compressed.
-            const std::int64_t next_entry = impl.entries + slice_end;
-            impl.placeInBackground(
-                impl.takeClustersBefore(new_cluster_size == 0 ? 0 : next_entry / new_cluster_size));
+            // Written while the next slice is filled and compressed.
+            impl.placeInBackground(impl.fillAndEncode(columns, segments, slice_begin, slice_end));
             begin = end;
         }
         impl.finishPlacing();
@@ -425,12 +417,10 @@ Key TreeWriter::close() {
     auto& impl = *impl_;
     impl.checkUsable("close()");
     try {
-        impl.encodeAndHold([&](std::size_t b, std::vector<BasketContent>& closed) {
+        auto last = impl.encodeClosed([&](std::size_t b, std::vector<BasketContent>& closed) {
             impl.builders[b].flush(closed);
         });
-        for (auto& [branch, basket] :
-             impl.takeClustersBefore(std::numeric_limits<std::int64_t>::max()))
-            impl.place(branch, basket);
+        for (auto& [branch, basket] : last) impl.place(branch, basket);
 
         TreeRecord tree;
         tree.name = impl.name;

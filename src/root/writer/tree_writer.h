@@ -89,12 +89,12 @@ public:
     // the counted arrays; arrays sharing a counter must agree entry by entry, and a counter
     // given as a column must equal the counts (UsageError naming branch and entry otherwise;
     // nothing of the batch is kept then). Branches fill their baskets in parallel and full
-    // baskets are compressed in parallel on oneTBB; the compressed baskets of a cluster are held
-    // until the cluster is complete, then written in a fixed order (cluster, branch, basket), so
-    // the same entries give the same bytes however they are split into batches and whatever the
+    // baskets are compressed in parallel on oneTBB, then written as they close, in a fixed order
+    // (by last entry, then branch; a cluster's baskets stay in one region of the file), so the
+    // same entries give the same bytes however they are split into batches and whatever the
     // thread count (with FileWriteOptions::reproducible, the whole file). Memory: one open
-    // basket per branch plus one compressed cluster. Any other error (I/O, an entry over 1 GiB)
-    // leaves the writer failed: later calls throw UsageError. Not thread-safe.
+    // basket per branch plus the baskets of two slices of about 4 MiB. Any other error (I/O, an
+    // entry over 1 GiB) leaves the writer failed: later calls throw UsageError. Not thread-safe.
     void write(const frame::ColumnBatch& batch);
 
     // Writes the last baskets and the TTree record (TTree v20, TBranch v13, TBranchElement v10)
