@@ -261,44 +261,39 @@ public:
             }
             return true;
         }
-        // Only the selected entries are checked: the others are never read.
+        // Only the selected entries are checked: the others are never read. One pass checks
+        // each entry, decodes its values and sets its offset. A selection keeps scattered rows
+        // of a few values each (13-20% of the events after a trigger or lepton cut), so the
+        // per-entry work is kept free of divisions and of loops of unpredictable length.
         const auto& entry_offsets = basket.entry_offsets;
         if (entry_offsets.size() != static_cast<std::size_t>(basket.num_entries) + 1)
             failBasket(basket, 0,
                        fmt::format("counted array basket of {} entries has no entry offsets",
                                    basket.num_entries));
-        const auto value_bytes = static_cast<std::int64_t>(codec_.diskSize());
-        const auto item_bytes = static_cast<std::int64_t>(entryBytes());
         const auto data_bytes = static_cast<std::int64_t>(basket.data.size());
-        // Offsets first: the rows' value count must match before any value is written.
-        std::int64_t total = 0;
+        const std::byte* data = basket.data.data();
+        std::size_t written = 0;
         for (std::size_t k = 0; k < rows.size(); ++k) {
             const std::size_t row = rowAt(k);
             const std::int64_t begin = entry_offsets[row];
             const std::int64_t length = entry_offsets[row + 1] - begin;
-            if (begin < 0 || begin + length > data_bytes)
+            if (begin < 0 || begin + length > data_bytes) [[unlikely]]
                 failBasket(basket, 0, "entry offsets outside the basket data");
-            if (length < 0 || length % item_bytes != 0)
+            if (length < 0 || !wholeItems(length)) [[unlikely]]
                 failBasket(basket, static_cast<std::size_t>(begin),
                            fmt::format("entry {} spans {} bytes, not a multiple of the {}-byte "
                                        "item",
-                                       row, length, item_bytes));
-            total += length / value_bytes;
-            offsets[k] = value_base + total;
+                                       row, length, entryBytes()));
+            const std::size_t count = static_cast<std::size_t>(length) / codec_.diskSize();
+            // `values` holds num_values (what countSelectedValues found in the same offsets);
+            // the space after it belongs to another basket's task.
+            if (count > num_values - written) return false;
+            decodeEntryValues(data + begin, data_bytes - begin, dst + written, count,
+                              num_values - written);
+            written += count;
+            offsets[k] = value_base + static_cast<std::int64_t>(written);
         }
-        if (static_cast<std::size_t>(total) != num_values) return false;
-        // Consecutive rows are consecutive bytes: one decode per run of rows.
-        for (std::size_t k = 0; k < rows.size();) {
-            std::size_t next = k + 1;
-            while (next < rows.size() && rows[next] == rows[next - 1] + 1) ++next;
-            const std::int64_t begin = entry_offsets[rowAt(k)];
-            const auto count = static_cast<std::size_t>(
-                (entry_offsets[rowAt(next - 1) + 1] - begin) / value_bytes);
-            codec_.decode(basket.data.data() + begin, dst, count);
-            dst += count;
-            k = next;
-        }
-        return true;
+        return written == num_values;
     }
 
     void decodeStrided(std::span<const std::byte> data, std::size_t offset, std::size_t num_entries,
@@ -320,6 +315,32 @@ public:
 
 private:
     bool jagged() const { return counted_ || values_per_item_ > 1; }
+
+    // Whether `length` bytes are a whole number of items (a constant division for the plain
+    // codec's single-value items, which are nearly all counted arrays).
+    bool wholeItems(std::int64_t length) const {
+        const auto value_bytes = static_cast<std::int64_t>(codec_.diskSize());
+        if (values_per_item_ == 1) return length % value_bytes == 0;
+        return length % static_cast<std::int64_t>(entryBytes()) == 0;
+    }
+
+    // Decodes `count` values of one entry at `src` into `dst`. Plain values of a short entry
+    // are decoded as a fixed block of kEntryBlock when `src_room` bytes and `dst_room` values
+    // allow it (the values past `count` are overwritten by the next entry): a loop of fixed
+    // length, without the branches of a loop as long as the entry.
+    void decodeEntryValues(const std::byte* src, std::int64_t src_room, T* dst, std::size_t count,
+                           std::size_t dst_room) const {
+        if constexpr (std::is_same_v<Codec, PlainCodec<T>>) {
+            constexpr std::size_t kEntryBlock = 8;
+            if (count <= kEntryBlock && dst_room >= kEntryBlock &&
+                src_room >= static_cast<std::int64_t>(kEntryBlock * sizeof(T))) {
+                for (std::size_t i = 0; i < kEntryBlock; ++i)
+                    dst[i] = loadBigEndian<T>(src + i * sizeof(T));
+                return;
+            }
+        }
+        codec_.decode(src, dst, count);
+    }
 
     void checkFixedBasket(const BasketData& basket) const {
         const std::size_t item = entryBytes();
