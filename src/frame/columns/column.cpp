@@ -96,11 +96,19 @@ void Column::appendColumn(const Column& other) {
     for (std::size_t level = 0; level < offsets_.size(); ++level) {
         auto& mine = offsets_[level];
         const auto& theirs = other.offsets_[level];
+        HEPFLOW_ASSERT(theirs.front() == 0, "appending a column whose offsets start past 0");
         const std::int64_t base = mine.back();
-        mine.reserve(mine.size() + theirs.size() - 1);
-        for (std::size_t i = 1; i < theirs.size(); ++i) mine.push_back(base + theirs[i]);
+        // resize grows the capacity geometrically (an exact reserve here made appending n
+        // parts copy the offsets n times over).
+        const std::size_t at = mine.size() - 1;
+        mine.resize(at + theirs.size());
+        std::int64_t* out = mine.data() + at;
+        for (std::size_t i = 1; i < theirs.size(); ++i) out[i] = base + theirs[i];
     }
-    values_.insert(values_.end(), other.values_.begin(), other.values_.end());
+    const std::size_t size = values_.size();
+    values_.resize(size + other.values_.size());
+    if (!other.values_.empty())
+        std::memcpy(values_.data() + size, other.values_.data(), other.values_.size());
     struct_length_ += other.struct_length_;
     if (members_.empty()) {
         members_ = other.members_;
@@ -109,6 +117,53 @@ void Column::appendColumn(const Column& other) {
         for (std::size_t i = 0; i < members_.size(); ++i)
             members_[i].second.appendColumn(other.members_[i].second);
     }
+}
+
+Column Column::concatenate(std::vector<Column>&& parts) {
+    HEPFLOW_ASSERT(!parts.empty(), "concatenating no columns");
+    if (parts.size() == 1) return std::move(parts.front());
+    const Column& first = parts.front();
+    Column out;
+    out.dtype_ = first.dtype_;
+    out.offsets_.resize(first.offsets_.size());  // the constructor would add a string level
+    for (const Column& part : parts)
+        HEPFLOW_ASSERT(part.dtype_ == first.dtype_ &&
+                           part.offsets_.size() == first.offsets_.size() &&
+                           part.members_.size() == first.members_.size(),
+                       "concatenating columns of another shape");
+    for (std::size_t level = 0; level < first.offsets_.size(); ++level) {
+        std::size_t total = 1;
+        for (const Column& part : parts) total += part.offsets_[level].size() - 1;
+        auto& offsets = out.offsets_[level];
+        offsets.resize(total);
+        offsets[0] = first.offsets_[level].front();
+        std::size_t at = 1;
+        for (const Column& part : parts) {
+            const auto& theirs = part.offsets_[level];
+            HEPFLOW_ASSERT(&part == &first || theirs.front() == 0,
+                           "concatenating a column whose offsets start past 0");
+            const std::int64_t shift = offsets[at - 1] - theirs.front();
+            for (std::size_t i = 1; i < theirs.size(); ++i) offsets[at + i - 1] = theirs[i] + shift;
+            at += theirs.size() - 1;
+        }
+    }
+    std::size_t bytes = 0;
+    for (const Column& part : parts) bytes += part.values_.size();
+    out.values_.resize(bytes);
+    std::size_t at = 0;
+    for (const Column& part : parts) {
+        if (!part.values_.empty())
+            std::memcpy(out.values_.data() + at, part.values_.data(), part.values_.size());
+        at += part.values_.size();
+        out.struct_length_ += part.struct_length_;
+    }
+    for (std::size_t m = 0; m < first.members_.size(); ++m) {
+        std::vector<Column> member_parts;
+        member_parts.reserve(parts.size());
+        for (Column& part : parts) member_parts.push_back(std::move(part.members_[m].second));
+        out.members_.emplace_back(first.members_[m].first, concatenate(std::move(member_parts)));
+    }
+    return out;
 }
 
 const Column* ColumnBatch::find(std::string_view name) const {

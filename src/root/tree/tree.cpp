@@ -666,18 +666,15 @@ std::vector<frame::Column> Tree::readBranchesOnce(
     });
     if (mismatch.load()) return {};
 
-    // Concatenate the other branches, in entry order (the task order).
-    std::vector<bool> started(branches.size(), false);
-    for (std::size_t t = 0; t < tasks.size(); ++t) {
-        const std::size_t k = tasks[t].output;
-        if (decoders[k] != nullptr) continue;
-        if (!started[k]) {
-            out[k] = std::move(parts[t]);
-            started[k] = true;
-        } else {
-            out[k].appendColumn(parts[t]);
-        }
-    }
+    // Concatenate the other branches' parts, in entry order (the task order), each branch into
+    // one allocation, the branches in parallel.
+    std::vector<std::vector<frame::Column>> pieces(branches.size());
+    for (std::size_t t = 0; t < tasks.size(); ++t)
+        if (decoders[tasks[t].output] == nullptr)
+            pieces[tasks[t].output].push_back(std::move(parts[t]));
+    tbb::parallel_for(std::size_t{0}, branches.size(), [&](std::size_t k) {
+        if (!pieces[k].empty()) out[k] = frame::Column::concatenate(std::move(pieces[k]));
+    });
     for (std::size_t k = 0; k < branches.size(); ++k)
         HEPFLOW_ASSERT(out[k].length() == lengths[k], "baskets cover the requested range");
     return out;
