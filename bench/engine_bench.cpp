@@ -14,7 +14,9 @@
 //   HEPFLOW_BENCH_GLIBC_DEFAULTS      set: glibc's own malloc settings and 4 KiB pages, not the
 //                                     CLI's (freed memory kept, huge pages: bench_support.h)
 // Unless that variable is set, each reduction also runs with uncompressed outputs (the row
-// "reduce, raw out"): the engine's own cost beside the output codec's.
+// "reduce, raw out"): the engine's own cost beside the output codec's. Every reduction writes
+// new files (the previous run's are removed first, untimed). The share of the input in the page
+// cache is printed before and after: below 100%, runs read from disk and their times scatter.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -28,8 +30,11 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
@@ -205,6 +210,33 @@ Input prepareInput() {
     return input;
 }
 
+// The share of `path`'s pages in the page cache (mincore), as text ("n/a" when unknown). On a
+// machine whose cache cannot hold the input, part of every run reads from disk: timings then
+// jump between runs (seen on a VM whose cache stayed near 2.7 GB with 20 GB free).
+std::string pageCacheShare(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return "n/a";
+    struct stat info {};
+    std::string share = "n/a";
+    if (::fstat(fd, &info) == 0 && info.st_size > 0) {
+        const auto size = static_cast<std::size_t>(info.st_size);
+        void* map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+        if (map != MAP_FAILED) {
+            const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+            std::vector<unsigned char> resident((size + page - 1) / page);
+            if (::mincore(map, size, resident.data()) == 0) {
+                std::size_t in_cache = 0;
+                for (const unsigned char r : resident) in_cache += r & 1;
+                share = fmt::format("{:.0f}%", 100.0 * static_cast<double>(in_cache) /
+                                                   static_cast<double>(resident.size()));
+            }
+            ::munmap(map, size);
+        }
+    }
+    ::close(fd);
+    return share;
+}
+
 // ---------------------------------------------------------------- the measurements
 
 engine::ReduceConfig configFor(const std::string& config_path, const Input& input,
@@ -280,6 +312,15 @@ Figures decodeOnly(const engine::ReduceConfig& config, int threads) {
             {"units", std::to_string(units.size())},
             {"largest_unit", std::to_string(largest)},
             {"columns", std::to_string(columns.size())}};
+}
+
+// Removes the files an earlier run of `config` wrote, so that every run writes new files (a
+// rename over a previous 70 MB output frees its blocks: 20-30 ms on the test VM, a cost of
+// replacing files, not of the reduction).
+void removeOutputs(const engine::ReduceConfig& config) {
+    std::error_code ignored;  // absent before the first run
+    for (const auto& output : config.outputs) fs::remove(output.file, ignored);
+    if (!config.histogram_file.empty()) fs::remove(config.histogram_file, ignored);
 }
 
 Figures reduce(const engine::ReduceConfig& config, int threads) {
@@ -374,6 +415,7 @@ int runBenchmark() {
         }
         return Figures{};
     });
+    fmt::print("input in the page cache after warming: {}\n", pageCacheShare(input.path));
 
     const fs::path out_dir =
         fs::temp_directory_path() / fmt::format("hepflow-engine-bench-{}", getpid());
@@ -404,8 +446,10 @@ int runBenchmark() {
             for (int r = 0; r < repeats; ++r) {
                 decodes.push_back(
                     inChild(name + " decode-only", [&] { return decodeOnly(config, threads); }));
+                removeOutputs(config);
                 reduces.push_back(
                     inChild(name + " reduce", [&] { return reduce(config, threads); }));
+                removeOutputs(raw_config);
                 if (with_raw)
                     raws.push_back(inChild(name + " reduce, raw out",
                                            [&] { return reduce(raw_config, threads); }));
@@ -450,7 +494,8 @@ int runBenchmark() {
         "and work units (target <= 1.30); raw out: the same reduction with uncompressed "
         "outputs, what the engine costs without the output codec\n");
     for (const auto& note : notes) fmt::print("{}\n", note);
-    fmt::print("load average at the end: {}\n", loadText());
+    fmt::print("load average at the end: {}; input in the page cache: {}\n", loadText(),
+               pageCacheShare(input.path));
     return 0;
 }
 
