@@ -118,14 +118,16 @@ struct FourVectorColumns {
 };
 enum class FourVectorPart { Mass, Pt, Eta, Phi };
 // `part` of the four-vector (px, py, pz, E): mass (0 below threshold), pt, eta (0 at pt 0),
-// phi. Inline: called per object or combination with a constant `part`, the switch folds.
+// phi. Inline: called per object or combination with a constant `part`, the switch folds. pt
+// is sqrt(px^2 + py^2), not std::hypot: momenta are far from where the squares overflow, and
+// hypot's scaling is a library call per combination (1.3% of the dimuon example's CPU).
 inline double fourVectorPart(FourVectorPart part, double px, double py, double pz, double e) {
     switch (part) {
         case FourVectorPart::Mass:
             return std::sqrt(std::max(e * e - (px * px + py * py + pz * pz), 0.0));
-        case FourVectorPart::Pt: return std::hypot(px, py);
+        case FourVectorPart::Pt: return std::sqrt(px * px + py * py);
         case FourVectorPart::Eta: {
-            const double pt = std::hypot(px, py);
+            const double pt = std::sqrt(px * px + py * py);
             return pt == 0.0 ? 0.0 : std::asinh(pz / pt);
         }
         case FourVectorPart::Phi: return std::atan2(py, px);
