@@ -17,7 +17,6 @@
 #include "frame/engine/reduce_config.h"
 #include "output.h"
 #include "root/writer/file_writer.h"
-#include "root/writer/histogram_writer.h"
 
 namespace hepflow::cli {
 namespace {
@@ -198,19 +197,13 @@ void runReduce(const ReduceOptions& options, std::ostream& out, std::ostream& er
     ProgressReport progress(err, options.progress);
     engine::RunOptions run_options;
     run_options.threads = config.threads;
+    run_options.histogram_file = config.histogram_file;
     run_options.progress = [&](std::int64_t done, std::int64_t total) {
         progress.update(done, total);
     };
     const auto result = analysis.run(run_options);
     progress.finish();
 
-    if (!config.histogram_file.empty()) {
-        auto file = root::FileWriter::create(config.histogram_file);
-        for (const auto& action : result.actions)
-            if (action.kind == engine::ActionKind::Histogram)
-                root::writeHistogram(*file, root::FileWriter::kTopDirectory, action.histogram);
-        file->commit();
-    }
     printReport(out, config, *dataset, result);
     if (!options.report_json.empty()) {
         std::ofstream report(options.report_json);

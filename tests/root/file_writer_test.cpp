@@ -464,6 +464,56 @@ TEST(FileWriter, UnwritableFolderIsAnIoErrorNamingThePath) {
     }
 }
 
+// finish() then publish() is commit() in two steps; commitTogether renames none of its files
+// when one cannot be placed, and removes those it had already renamed.
+TEST(FileWriter, FilesCommittedTogetherAppearAllOrNone) {
+    TempFolder folder;
+    {
+        auto writer = FileWriter::create(folder.file("two_steps.root"));
+        writeNamed(*writer, FileWriter::kTopDirectory, "x", "two steps");
+        EXPECT_THROW(writer->publish(), UsageError);  // before finish()
+        writer->finish();
+        EXPECT_TRUE(fs::exists(writer->temporaryPath()));
+        EXPECT_FALSE(fs::exists(folder.file("two_steps.root")));
+        EXPECT_THROW(writeNamed(*writer, FileWriter::kTopDirectory, "y", "late"), UsageError);
+        EXPECT_THROW(writer->finish(), UsageError);
+        writer->publish();
+        EXPECT_THROW(writer->publish(), UsageError);
+    }
+    EXPECT_NO_THROW(RootFile::open(folder.file("two_steps.root")));
+    fs::remove(folder.file("two_steps.root"));
+
+    // The third name is taken by a folder: its rename fails after the first two succeeded.
+    fs::create_directory(folder.file("c.root"));
+    { std::ofstream(folder.file("c.root") + "/keep") << "in the way"; }
+    {
+        std::vector<std::unique_ptr<FileWriter>> writers;
+        std::vector<FileWriter*> files;
+        for (const char* name : {"a.root", "b.root", "c.root"}) {
+            writers.push_back(FileWriter::create(folder.file(name)));
+            writeNamed(*writers.back(), FileWriter::kTopDirectory, "x", name);
+            files.push_back(writers.back().get());
+        }
+        EXPECT_THROW(commitTogether(files), IoError);
+    }
+    EXPECT_EQ(folder.entries(), std::vector<std::string>{"c.root"});
+
+    // All placeable: all appear.
+    fs::remove_all(folder.file("c.root"));
+    {
+        std::vector<std::unique_ptr<FileWriter>> writers;
+        std::vector<FileWriter*> files;
+        for (const char* name : {"a.root", "b.root"}) {
+            writers.push_back(FileWriter::create(folder.file(name)));
+            writeNamed(*writers.back(), FileWriter::kTopDirectory, "x", name);
+            files.push_back(writers.back().get());
+        }
+        commitTogether(files);
+    }
+    EXPECT_EQ(folder.entries(), (std::vector<std::string>{"a.root", "b.root"}));
+    EXPECT_NO_THROW(RootFile::open(folder.file("b.root")));
+}
+
 // Exit codes of the disk-full child.
 constexpr int kChildGotDiskFull = 0;
 constexpr int kChildNoError = 10;

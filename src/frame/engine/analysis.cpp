@@ -879,17 +879,6 @@ RunResult Analysis::run(const RunOptions& options) {
                                                     }));
     });
 
-    const auto write_start = Clock::now();
-    for (std::size_t i = 0; i < writers.size(); ++i) {
-        writers[i].tree->close();
-        writers[i].file->commit();
-        result.outputs[i].bytes =
-            static_cast<std::int64_t>(std::filesystem::file_size(result.outputs[i].path));
-        result.metrics.bytes_written += result.outputs[i].bytes;
-    }
-    writers.clear();
-    result.metrics.write_seconds += secondsSince(write_start);
-
     for (std::size_t i = 0; i < plan.actions.size(); ++i) {
         ActionResult action;
         action.kind = plan.actions[i].kind;
@@ -910,6 +899,29 @@ RunResult Analysis::run(const RunOptions& options) {
         if (action.name.empty()) action.name = plan.actions[i].value->text();
         result.actions.push_back(std::move(action));
     }
+
+    // The files are committed together: each appears under its name only if all of them could
+    // be finished (their fsyncs overlap), so an error leaves none of them.
+    const auto write_start = Clock::now();
+    for (auto& writer : writers) writer.tree->close();
+    std::unique_ptr<root::FileWriter> histogram_file;
+    if (!options.histogram_file.empty()) {
+        histogram_file = root::FileWriter::create(options.histogram_file);
+        for (const auto& action : result.actions)
+            if (action.kind == ActionKind::Histogram)
+                root::writeHistogram(*histogram_file, root::FileWriter::kTopDirectory,
+                                     action.histogram);
+    }
+    std::vector<root::FileWriter*> files;
+    for (auto& writer : writers) files.push_back(writer.file.get());
+    if (histogram_file) files.push_back(histogram_file.get());
+    arena.execute([&] { root::commitTogether(files); });  // within the run's thread count
+    for (auto& output : result.outputs) {
+        output.bytes = static_cast<std::int64_t>(std::filesystem::file_size(output.path));
+        result.metrics.bytes_written += output.bytes;
+    }
+    writers.clear();
+    result.metrics.write_seconds += secondsSince(write_start);
     result.metrics.units = static_cast<std::int64_t>(units.size());
     result.metrics.bytes_read = static_cast<std::int64_t>(dataset_.bytesFetched() - fetched_before);
     result.metrics.columns_read = plan.read_columns;

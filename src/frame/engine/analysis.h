@@ -101,6 +101,9 @@ struct RunOptions {
     std::int64_t unit_bytes = kDefaultUnitBytes;
     // Units in flight per thread (read, evaluated or waiting to be written).
     int units_per_thread = 2;
+    // Non-empty: the histograms are also written to this ROOT file (TH1D, top directory),
+    // committed together with the snapshots: after an error none of the files is left.
+    std::string histogram_file;
 };
 
 class Analysis {

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <tbb/parallel_for.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -246,7 +247,7 @@ FileWriter::~FileWriter() {
 }
 
 void FileWriter::ensureWritable(std::string_view what) const {
-    if (committed_) throw UsageError(fmt::format("{} after commit()", what)).at(path_);
+    if (finished_) throw UsageError(fmt::format("{} after commit()", what)).at(path_);
     if (failed_) throw IoError(fmt::format("{} after an earlier write failure", what)).at(path_);
 }
 
@@ -630,6 +631,34 @@ void FileWriter::finishOnDisk() {
         failed_ = true;
         throw IoError(fmt::format("cannot close {}: {}", temp_path_, errnoText(error))).at(path_);
     }
+    finished_ = true;
+}
+
+void FileWriter::commit() {
+    finish();
+    publish();
+}
+
+void FileWriter::finish() {
+    ensureWritable("commit()");
+    try {
+        for (auto& dir : directories_) writeKeysList(*dir);
+        writeStreamerInfoRecord();
+        writeFreeSegments();
+        for (const auto& dir : directories_) writeDirectoryHeader(*dir);
+        writeFileHeader();
+        finishOnDisk();
+    } catch (...) {
+        // A half-finished file cannot be finished again; the destructor removes it.
+        failed_ = true;
+        throw;
+    }
+}
+
+void FileWriter::publish() {
+    if (!finished_ || committed_)
+        throw UsageError(committed_ ? "publish() after commit()" : "publish() before finish()")
+            .at(path_);
     if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
         const int error = errno;
         failed_ = true;
@@ -646,18 +675,13 @@ void FileWriter::finishOnDisk() {
     }
 }
 
-void FileWriter::commit() {
-    ensureWritable("commit()");
+void commitTogether(std::span<FileWriter* const> files) {
+    tbb::parallel_for(std::size_t{0}, files.size(), [&](std::size_t i) { files[i]->finish(); });
+    std::size_t published = 0;
     try {
-        for (auto& dir : directories_) writeKeysList(*dir);
-        writeStreamerInfoRecord();
-        writeFreeSegments();
-        for (const auto& dir : directories_) writeDirectoryHeader(*dir);
-        writeFileHeader();
-        finishOnDisk();
+        for (; published < files.size(); ++published) files[published]->publish();
     } catch (...) {
-        // A half-finished file cannot be finished again; the destructor removes it.
-        failed_ = true;
+        for (std::size_t i = 0; i < published; ++i) ::unlink(files[i]->path().c_str());
         throw;
     }
 }

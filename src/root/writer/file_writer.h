@@ -109,7 +109,16 @@ public:
     // file header (big layout when fEND, fSeekFree or fSeekInfo pass the threshold), fsync,
     // rename onto path. Throws IoError on any write failure ("disk full" for ENOSPC/EFBIG);
     // afterwards the destructor removes the temporary file. Calling it twice is a UsageError.
+    // The same as finish() then publish().
     void commit();
+    // The first half of commit(): the file is complete and durable under its temporary name,
+    // and closed; nothing more can be written. Lets several files be finished (in parallel)
+    // before any is renamed (commitTogether). UsageError when called twice or after commit().
+    void finish();
+    // The second half: renames the finished file onto path (then syncs the folder). UsageError
+    // before finish() or when called twice; IoError when the rename fails (the temporary file
+    // is then removed by the destructor).
+    void publish();
 
     // Every key written so far in `dir` (objects and subdirectories, in order; for tests and
     // `hepflow copy` reports). The reference is valid until the next write into `dir`.
@@ -154,7 +163,8 @@ private:
     static constexpr std::uint64_t kWritebackBytes = 8 << 20;
     std::uint64_t written_end_ = 0;
     std::uint64_t writeback_from_ = 0;
-    bool committed_ = false;
+    bool finished_ = false;   // complete and closed under temp_path_
+    bool committed_ = false;  // renamed onto path_
     bool failed_ = false;
     std::uint32_t datime_ = 0;
     std::array<std::byte, 16> uuid_{};
@@ -166,5 +176,12 @@ private:
     std::uint64_t seek_free_ = 0;
     std::int32_t nbytes_free_ = 0;
 };
+
+// Commits several files so that either all of them appear under their names or none does:
+// finishes every one (in parallel, so their fsyncs overlap), then renames them in order. When
+// a finish fails, nothing is renamed; when a rename fails, the files already renamed are
+// removed again (an older file they replaced is not restored). Rethrows the first error; the
+// writers' destructors remove the temporary files.
+void commitTogether(std::span<FileWriter* const> files);
 
 }  // namespace hepflow::root
