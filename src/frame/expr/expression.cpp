@@ -5,8 +5,10 @@
 
 #include <fmt/format.h>
 
+#include "common/error.h"
 #include "frame/expr/detail/compiler.h"
 #include "frame/expr/detail/program.h"
+#include "frame/kernels/jagged_kernels.h"
 
 namespace hepflow::frame::expr {
 
@@ -32,7 +34,9 @@ Column normalized(const Column& column) {
     const std::size_t size = dtypeSize(column.dtype());
     Column out(column.dtype(), 1);
     out.offsets(0).resize(offsets.size());
-    for (std::size_t i = 0; i < offsets.size(); ++i) out.offsets(0)[i] = offsets[i] - offsets[0];
+    // Inputs were checked when loaded and kernels build ordered offsets: a failure is a bug.
+    const bool ordered = kernels::copyRebasedIfOrdered(offsets, out.offsets(0).data());
+    HEPFLOW_ASSERT(ordered, "a result column with decreasing offsets");
     out.bytes() =
         copyOfRange(column.bytes().data() + static_cast<std::size_t>(offsets.front()) * size,
                     static_cast<std::size_t>(offsets.back() - offsets.front()) * size);
