@@ -191,7 +191,11 @@ void runReduce(const ReduceOptions& options, std::ostream& out, std::ostream& er
     const auto dataset = engine::Dataset::open(config.inputs, config.tree);
     engine::Analysis analysis(*dataset);
     engine::buildAnalysis(config, analysis);
-    analysis.check();  // every expression and output, before anything is created
+    analysis.check();         // every expression and output, before anything is created
+    std::error_code ignored;  // a path that cannot be inspected fails when it is created
+    if (!config.histogram_file.empty() && fs::is_directory(config.histogram_file, ignored))
+        throw UsageError(fmt::format("{}: histogram_file '{}': a folder has this name", config.path,
+                                     config.histogram_file));
     if (!options.output_dir.empty()) fs::create_directories(options.output_dir);
 
     ProgressReport progress(err, options.progress);

@@ -3,6 +3,7 @@
 // decoded input; identical files for 1 and 2 threads; several inputs; the JSON report; and the
 // error paths (bad key with its line, unknown column with a suggestion, missing input), which
 // must leave no output behind.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -363,23 +364,27 @@ TEST_F(ReduceErrors, UnreadableInputIsAnError) {
     EXPECT_EQ(dir.contents(), (std::vector<std::string>{"bad.root", "config.yaml"}));
 }
 
-// An output that cannot be renamed into place (its name is taken by a folder) fails the run
-// after every file was written: the outputs are committed together, so neither the other
-// output nor the histogram file is left, and no temporary file either.
-TEST_F(ReduceErrors, AFailedOutputLeavesNoOtherOutput) {
-    jsroot::ScratchDir dir;
-    std::ofstream(dir.file("config.yaml"))
-        << "inputs: [" << sample_ << "]\n"
-        << "histograms:\n  - name: met\n    expression: MET_pt\n    bins: 10\n"
-        << "    range: [0, 100]\nhistogram_file: hist.root\n"
-        << "outputs:\n  - file: a.root\n    branches: [MET_pt]\n"
-        << "  - file: b.root\n    branches: [event]\n";
-    fs::create_directory(dir.file("b.root"));
-    std::ofstream(dir.file("b.root") + "/keep") << "a folder's file";
-    const auto run = runHepflow({"reduce", dir.file("config.yaml"), "--output-dir", folderOf(dir)});
-    EXPECT_EQ(run.status, cli::kExitError) << run.err;
-    EXPECT_NE(run.err.find("b.root"), std::string::npos) << run.err;
-    EXPECT_EQ(dir.contents(), (std::vector<std::string>{"b.root", "config.yaml"}));
+// An output or histogram file whose name is taken by a folder is a usage error found before
+// anything is written (it would otherwise fail only when the finished file is renamed; files
+// that fail then are all removed, see FileWriter.FilesCommittedTogetherAppearAllOrNone).
+TEST_F(ReduceErrors, OutputsNamedLikeAFolderAreFoundFirst) {
+    for (const std::string taken : {"b.root", "hist.root"}) {
+        jsroot::ScratchDir dir;
+        std::ofstream(dir.file("config.yaml"))
+            << "inputs: [" << sample_ << "]\n"
+            << "histograms:\n  - name: met\n    expression: MET_pt\n    bins: 10\n"
+            << "    range: [0, 100]\nhistogram_file: hist.root\n"
+            << "outputs:\n  - file: a.root\n    branches: [MET_pt]\n"
+            << "  - file: b.root\n    branches: [event]\n";
+        fs::create_directory(dir.file(taken));
+        const auto run =
+            runHepflow({"reduce", dir.file("config.yaml"), "--output-dir", folderOf(dir)});
+        EXPECT_EQ(run.status, cli::kExitUsage) << run.err;
+        EXPECT_NE(run.err.find(taken + "': a folder has this name"), std::string::npos) << run.err;
+        std::vector<std::string> expected = {taken, "config.yaml"};
+        std::sort(expected.begin(), expected.end());
+        EXPECT_EQ(dir.contents(), expected) << "nothing written";
+    }
 }
 
 }  // namespace

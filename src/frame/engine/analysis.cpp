@@ -591,6 +591,11 @@ void Analysis::check() {
         if (spec.path.empty()) throw UsageError("an output without a file name");
         if (!paths.insert(std::filesystem::absolute(spec.path).lexically_normal().string()).second)
             throw UsageError(fmt::format("{}: two outputs write this file", what));
+        // Found here, before anything is written, rather than when the finished file cannot
+        // be renamed onto it.
+        std::error_code ignored;  // a path that cannot be inspected fails when it is created
+        if (std::filesystem::is_directory(spec.path, ignored))
+            throw UsageError(fmt::format("{}: a folder has this name", what));
         BoundOutput bound;
         std::vector<bool> chosen(candidates.size(), spec.branches.empty());
         for (const auto& pattern : spec.branches) {
