@@ -1,4 +1,4 @@
-// Column bookkeeping: sizes, string access and concatenation of batches.
+// Column bookkeeping: sizes, string access and concatenation of parts.
 #include "frame/columns/column.h"
 
 #include <fmt/format.h>
@@ -88,35 +88,6 @@ std::string_view Column::stringAt(std::size_t index) const {
 
 std::size_t Column::numStrings() const {
     return dtype_ == DType::String ? offsets_.back().size() - 1 : 0;
-}
-
-void Column::appendColumn(const Column& other) {
-    HEPFLOW_ASSERT(other.dtype_ == dtype_ && other.offsets_.size() == offsets_.size(),
-                   "appending a column of another shape");
-    for (std::size_t level = 0; level < offsets_.size(); ++level) {
-        auto& mine = offsets_[level];
-        const auto& theirs = other.offsets_[level];
-        HEPFLOW_ASSERT(theirs.front() == 0, "appending a column whose offsets start past 0");
-        const std::int64_t base = mine.back();
-        // resize grows the capacity geometrically (an exact reserve here made appending n
-        // parts copy the offsets n times over).
-        const std::size_t at = mine.size() - 1;
-        mine.resize(at + theirs.size());
-        std::int64_t* out = mine.data() + at;
-        for (std::size_t i = 1; i < theirs.size(); ++i) out[i] = base + theirs[i];
-    }
-    const std::size_t size = values_.size();
-    values_.resize(size + other.values_.size());
-    if (!other.values_.empty())
-        std::memcpy(values_.data() + size, other.values_.data(), other.values_.size());
-    struct_length_ += other.struct_length_;
-    if (members_.empty()) {
-        members_ = other.members_;
-    } else {
-        HEPFLOW_ASSERT(members_.size() == other.members_.size(), "member count mismatch");
-        for (std::size_t i = 0; i < members_.size(); ++i)
-            members_[i].second.appendColumn(other.members_[i].second);
-    }
 }
 
 Column Column::concatenate(std::vector<Column>&& parts) {

@@ -172,12 +172,9 @@ public:
     std::vector<std::pair<std::string, Column>>& members() { return members_; }
     const std::vector<std::pair<std::string, Column>>& members() const { return members_; }
 
-    // Appends all rows of `other` (same dtype and levels, offsets starting at 0 at every
-    // level: all its storage is appended), re-basing its offsets.
-    void appendColumn(const Column& other);
     // All rows of `parts` (at least one; same dtype, levels and members; the offsets of all but
-    // the first start at 0), in order, in one column whose storage is allocated once: what
-    // appending them one by one gives, without the reallocations.
+    // the first start at 0 at every level: all their storage is appended), in order, in one
+    // column whose storage is allocated once.
     static Column concatenate(std::vector<Column>&& parts);
 
 private:

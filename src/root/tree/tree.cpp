@@ -122,21 +122,15 @@ std::int64_t taskRows(const BasketTask& task) {
 // The rows of a whole decoded basket that a selective read keeps (rows[i] + shift), in order.
 frame::Column keepSelectedRows(const frame::Column& part, std::span<const std::int64_t> rows,
                                std::int64_t shift) {
-    frame::Column out;
-    bool started = false;
+    std::vector<frame::Column> slices;
     for (std::size_t k = 0; k < rows.size();) {
         std::size_t run = k + 1;
         while (run < rows.size() && rows[run] == rows[run - 1] + 1) ++run;
-        frame::Column slice = sliceRows(part, rows[k] + shift, rows[run - 1] + shift + 1);
-        if (!started) {
-            out = std::move(slice);
-            started = true;
-        } else {
-            out.appendColumn(slice);
-        }
+        slices.push_back(sliceRows(part, rows[k] + shift, rows[run - 1] + shift + 1));
         k = run;
     }
-    return out;
+    if (slices.empty()) return {};
+    return frame::Column::concatenate(std::move(slices));
 }
 
 // The sizes of a basket record's data part (fLast - fKeylen) and whole object (fObjlen), read
