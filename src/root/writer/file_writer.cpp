@@ -198,7 +198,8 @@ FileWriter::FileWriter(std::string path, std::string temp_path, int fd, FileWrit
       temp_path_(std::move(temp_path)),
       file_name_(baseName(path_)),
       fd_(fd),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      background_sync_(fd) {
     datime_ = options_.reproducible ? kReproducibleDatime : currentDatime();
     uuid_ = makeUUID(options_.reproducible, file_name_);
 }
@@ -242,6 +243,7 @@ void FileWriter::writeTopRecord() {
 }
 
 FileWriter::~FileWriter() {
+    background_sync_.wait();  // a flush may still be using the descriptor
     if (fd_ >= 0) ::close(fd_);
     if (!committed_) ::unlink(temp_path_.c_str());
 }
@@ -272,20 +274,12 @@ void FileWriter::writeBytesAt(std::uint64_t offset, std::span<const std::byte> b
 }
 
 void FileWriter::startWriteback(std::uint64_t offset, std::uint64_t size) {
-#if defined(__linux__)
-    // Records are appended in order: once kWritebackBytes follow the last range handed to the
-    // kernel, it starts writing them out (asynchronously: SYNC_FILE_RANGE_WRITE waits for no
-    // I/O), so that commit()'s fsync waits for the tail only. A hint: fsync reports errors.
-    if (offset != written_end_) return;  // a rewrite (header, directory): left to fsync
+    // Records are appended in order; a rewrite (header, directory) is left to the final fsync.
+    if (offset != written_end_) return;
     written_end_ = offset + size;
     if (written_end_ - writeback_from_ < kWritebackBytes) return;
-    ::sync_file_range(fd_, static_cast<off_t>(writeback_from_),
-                      static_cast<off_t>(written_end_ - writeback_from_), SYNC_FILE_RANGE_WRITE);
-    writeback_from_ = written_end_;
-#else
-    (void)offset;
-    (void)size;
-#endif
+    // A flush still running covers less: the next append past the mark starts the next one.
+    if (background_sync_.request()) writeback_from_ = written_end_;
 }
 
 FileWriter::DirectoryState& FileWriter::directoryState(DirectoryId dir, std::string_view what) {
@@ -619,8 +613,9 @@ void FileWriter::writeFileHeader() {
 }
 
 void FileWriter::finishOnDisk() {
-    if (::fsync(fd_) != 0) {
-        const int error = errno;
+    const int background_error = background_sync_.wait();
+    if (background_error != 0 || ::fsync(fd_) != 0) {
+        const int error = background_error != 0 ? background_error : errno;
         failed_ = true;
         throw IoError(fmt::format("cannot sync {}: {}", temp_path_, errnoText(error))).at(path_);
     }

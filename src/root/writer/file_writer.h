@@ -18,6 +18,7 @@
 #include "root/compression/compression.h"
 #include "root/key.h"
 #include "root/streamer_info.h"
+#include "root/writer/background_sync.h"
 #include "root/writer/byte_writer.h"
 
 namespace hepflow::root {
@@ -135,7 +136,8 @@ private:
     void writeTopRecord();
 
     void writeBytesAt(std::uint64_t offset, std::span<const std::byte> bytes);
-    // Lets the kernel write the appended bytes out early, in kWritebackBytes ranges.
+    // Flushes the appended bytes in the background every kWritebackBytes, so that the fsync
+    // at finish() waits for the tail only.
     void startWriteback(std::uint64_t offset, std::uint64_t size);
     void ensureWritable(std::string_view what) const;
     DirectoryState& directoryState(DirectoryId dir, std::string_view what);
@@ -158,11 +160,12 @@ private:
     int fd_ = -1;
     FileWriteOptions options_;
     std::uint64_t end_ = 0;
-    // Background writeback (startWriteback): the end of the bytes appended in order so far, and
-    // where the range not yet handed to the kernel starts.
+    // Background flushes (startWriteback): the end of the bytes appended in order so far, and
+    // where those not yet covered by a flush start.
     static constexpr std::uint64_t kWritebackBytes = 8 << 20;
     std::uint64_t written_end_ = 0;
     std::uint64_t writeback_from_ = 0;
+    BackgroundSync background_sync_;
     bool finished_ = false;   // complete and closed under temp_path_
     bool committed_ = false;  // renamed onto path_
     bool failed_ = false;
