@@ -803,6 +803,42 @@ TEST(CorruptTreeTest, EntryOffsets) {
     EXPECT_NO_FATAL_FAILURE(readDamaged<FormatError>(damaged, "events", "Muon_Px"));
 }
 
+// A selective read converts only the selected entries' offsets (EntryOffsets::Deferred): a
+// damaged offset of another entry is never read, and one of a selected entry is reported at
+// its own byte, as a whole read reports it.
+TEST(CorruptTreeTest, SelectiveReadsCheckTheOffsetsOfTheirEntries) {
+    const auto intact_file = RootFile::open(dataPath("uproot-HZZ-uncompressed.root"));
+    const auto intact = Tree::open(*intact_file, "events");
+    const std::vector<const TBranch*> branch = {intact->findBranch("Muon_Px")};
+    const std::vector<std::int64_t> rows = {0, 1, 7, 9};
+    const frame::Column expected = intact->readBranches(branch, 0, 20, rows).at(0);
+    ASSERT_EQ(expected.length(), 4);
+
+    Damaged damaged = locateBasket("uproot-HZZ-uncompressed.root", "events", "Muon_Px");
+    const std::uint64_t offsets_at = damaged.seek + damaged.last + 4;
+    // Entry 4's start lies outside the data part: entries 3 and 4 are not selected.
+    storeBigEndian<std::int32_t>(damaged.bytes.data() + offsets_at + 4 * 4, 0x7FFF0000);
+    const auto file = openMemory(damaged.bytes, "damaged.root");
+    const auto tree = Tree::open(*file, "events");
+    const std::vector<const TBranch*> damaged_branch = {tree->findBranch("Muon_Px")};
+    const frame::Column selected = tree->readBranches(damaged_branch, 0, 20, rows).at(0);
+    EXPECT_EQ(selected.offsets(0), expected.offsets(0));
+    ASSERT_EQ(selected.numValues(), expected.numValues());
+    for (std::size_t i = 0; i < expected.numValues(); ++i)
+        EXPECT_EQ(selected.values<float>()[i], expected.values<float>()[i]) << i;
+    // Selecting entry 4 (or 3, which ends where 4 starts) reads the damaged offset.
+    for (const std::int64_t row : {3, 4}) {
+        const std::vector<std::int64_t> with_damage = {1, row};
+        try {
+            tree->readBranches(damaged_branch, 0, 20, with_damage);
+            ADD_FAILURE() << "selecting entry " << row << " did not throw";
+        } catch (const FormatError& error) {
+            EXPECT_EQ(error.offset(), offsets_at + 4 * 4) << error.what();
+            EXPECT_NE(error.object().find("Muon_Px"), std::string::npos) << error.what();
+        }
+    }
+}
+
 TEST(CorruptTreeTest, CompressedData) {
     Damaged damaged = locateBasket("uproot-HZZ.root", "events", "Jet_Px");
     // Damage the deflate stream after the 9-byte block header.

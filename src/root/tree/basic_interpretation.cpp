@@ -40,6 +40,42 @@ void appendConstantOffsets(Column& out, std::size_t num_entries, std::int64_t pe
     basket.reader().failAt(position, message);
 }
 
+// A basket's entry offsets relative to its data part, in either of BasketData's forms, for the
+// selective decoders that read a few entries: converted ones, or stored ones converted one at
+// a time (the closing offset is the data size: ROOT's stored one is unreliable). Unchecked: a
+// damaged stored offset comes out negative or past the data, which the callers' checks catch.
+struct ConvertedOffsets {
+    const std::int32_t* offsets;
+    std::int64_t operator[](std::size_t i) const { return offsets[i]; }
+};
+struct StoredOffsets {
+    const std::byte* stored;
+    std::size_t num_entries;
+    std::int64_t origin;
+    std::int64_t data_size;
+    std::int64_t operator[](std::size_t i) const {
+        if (i == num_entries) return data_size;
+        return static_cast<std::int64_t>(loadBigEndian<std::int32_t>(stored + 4 * i)) - origin;
+    }
+};
+
+// Calls body(offsets) with whichever form the basket has; false (body not called) when it has
+// neither, so that the caller's whole-basket path reports why.
+template <class Body>
+bool withEntryOffsets(const BasketData& basket, Body&& body) {
+    const auto n = static_cast<std::size_t>(basket.num_entries);
+    if (basket.entry_offsets.size() == n + 1) {
+        body(ConvertedOffsets{basket.entry_offsets.data()});
+        return true;
+    }
+    if (!basket.stored_entry_offsets.empty() && basket.stored_entry_offsets.size() == 4 * n) {
+        body(StoredOffsets{basket.stored_entry_offsets.data(), n, basket.stored_offsets_origin,
+                           static_cast<std::int64_t>(basket.data.size())});
+        return true;
+    }
+    return false;
+}
+
 // Codecs: how n on-disk values become n values of T.
 template <class T>
 struct PlainCodec {
@@ -213,21 +249,21 @@ public:
                                                    std::span<const std::int64_t> rows,
                                                    std::int64_t row_shift) const override {
         if (!counted_) return rows.size() * values_per_item_;
-        const auto& offsets = basket.entry_offsets;
-        if (offsets.size() != static_cast<std::size_t>(basket.num_entries) + 1) return std::nullopt;
         const auto data_bytes = static_cast<std::int64_t>(basket.data.size());
         std::int64_t bytes = 0;
         bool bad = false;
-        for (const std::int64_t selected : rows) {
-            const std::int64_t row = selected + row_shift;
-            bad |= (row < 0) | (row >= basket.num_entries);
-            if (bad) break;
-            const std::int64_t begin = offsets[static_cast<std::size_t>(row)];
-            const std::int64_t end = offsets[static_cast<std::size_t>(row) + 1];
-            bad |= (begin < 0) | (end < begin) | (end > data_bytes);
-            bytes += end - begin;
-        }
-        if (bad) return std::nullopt;
+        const bool has_offsets = withEntryOffsets(basket, [&](const auto& offsets) {
+            for (const std::int64_t selected : rows) {
+                const std::int64_t row = selected + row_shift;
+                bad |= (row < 0) | (row >= basket.num_entries);
+                if (bad) break;
+                const std::int64_t begin = offsets[static_cast<std::size_t>(row)];
+                const std::int64_t end = offsets[static_cast<std::size_t>(row) + 1];
+                bad |= (begin < 0) | (end < begin) | (end > data_bytes);
+                bytes += end - begin;
+            }
+        });
+        if (!has_offsets || bad) return std::nullopt;
         return static_cast<std::size_t>(bytes) / codec_.diskSize();
     }
 
@@ -261,39 +297,46 @@ public:
             }
             return true;
         }
-        // Only the selected entries are checked: the others are never read. One pass checks
-        // each entry, decodes its values and sets its offset. A selection keeps scattered rows
-        // of a few values each (13-20% of the events after a trigger or lepton cut), so the
-        // per-entry work is kept free of divisions and of loops of unpredictable length.
-        const auto& entry_offsets = basket.entry_offsets;
-        if (entry_offsets.size() != static_cast<std::size_t>(basket.num_entries) + 1)
-            failBasket(basket, 0,
-                       fmt::format("counted array basket of {} entries has no entry offsets",
-                                   basket.num_entries));
+        // Only the selected entries are checked: the others are never read (a basket read for
+        // a selection may even keep its entry offsets as stored, converting only these). One
+        // pass checks each entry, decodes its values and sets its offset. A selection keeps
+        // scattered rows of a few values each (13-20% of the events after a trigger or lepton
+        // cut), so the per-entry work is kept free of divisions and of loops of unpredictable
+        // length.
         const auto data_bytes = static_cast<std::int64_t>(basket.data.size());
         const std::byte* data = basket.data.data();
         std::size_t written = 0;
-        for (std::size_t k = 0; k < rows.size(); ++k) {
-            const std::size_t row = rowAt(k);
-            const std::int64_t begin = entry_offsets[row];
-            const std::int64_t length = entry_offsets[row + 1] - begin;
-            if (begin < 0 || begin + length > data_bytes) [[unlikely]]
-                failBasket(basket, 0, "entry offsets outside the basket data");
-            if (length < 0 || !wholeItems(length)) [[unlikely]]
-                failBasket(basket, static_cast<std::size_t>(begin),
-                           fmt::format("entry {} spans {} bytes, not a multiple of the {}-byte "
-                                       "item",
-                                       row, length, entryBytes()));
-            const std::size_t count = static_cast<std::size_t>(length) / codec_.diskSize();
-            // `values` holds num_values (what countSelectedValues found in the same offsets);
-            // the space after it belongs to another basket's task.
-            if (count > num_values - written) return false;
-            decodeEntryValues(data + begin, data_bytes - begin, dst + written, count,
-                              num_values - written);
-            written += count;
-            offsets[k] = value_base + static_cast<std::int64_t>(written);
-        }
-        return written == num_values;
+        bool fits = true;
+        const bool has_offsets = withEntryOffsets(basket, [&](const auto& entry_offsets) {
+            for (std::size_t k = 0; k < rows.size(); ++k) {
+                const std::size_t row = rowAt(k);
+                const std::int64_t begin = entry_offsets[row];
+                const std::int64_t length = entry_offsets[row + 1] - begin;
+                if (begin < 0 || begin + length > data_bytes) [[unlikely]]
+                    failBasket(basket, 0, "entry offsets outside the basket data");
+                if (length < 0 || !wholeItems(length)) [[unlikely]]
+                    failBasket(basket, static_cast<std::size_t>(begin),
+                               fmt::format("entry {} spans {} bytes, not a multiple of the "
+                                           "{}-byte item",
+                                           row, length, entryBytes()));
+                const std::size_t count = static_cast<std::size_t>(length) / codec_.diskSize();
+                // `values` holds num_values (what countSelectedValues found in the same
+                // offsets); the space after it belongs to another basket's task.
+                if (count > num_values - written) {
+                    fits = false;
+                    return;
+                }
+                decodeEntryValues(data + begin, data_bytes - begin, dst + written, count,
+                                  num_values - written);
+                written += count;
+                offsets[k] = value_base + static_cast<std::int64_t>(written);
+            }
+        });
+        if (!has_offsets)
+            failBasket(basket, 0,
+                       fmt::format("counted array basket of {} entries has no entry offsets",
+                                   basket.num_entries));
+        return fits && written == num_values;
     }
 
     void decodeStrided(std::span<const std::byte> data, std::size_t offset, std::size_t num_entries,

@@ -117,19 +117,19 @@ std::vector<std::int32_t> relativeEntryOffsets(std::span<const std::int32_t> raw
 }
 
 Basket Basket::read(std::vector<std::byte> record, const BasketLocation& where) {
-    Basket basket = parse(record, where, nullptr);
+    Basket basket = parse(record, where, nullptr, EntryOffsets::Converted);
     // Moving the vector keeps its buffer, which a raw basket's bytes_ points into.
     if (!basket.header_.key.isCompressed()) basket.storage_ = std::move(record);
     return basket;
 }
 
 Basket Basket::readView(std::span<const std::byte> record, const BasketLocation& where,
-                        std::vector<std::byte>& scratch) {
-    return parse(record, where, &scratch);
+                        std::vector<std::byte>& scratch, EntryOffsets offsets) {
+    return parse(record, where, &scratch, offsets);
 }
 
 Basket Basket::parse(std::span<const std::byte> record, const BasketLocation& where,
-                     std::vector<std::byte>* scratch) {
+                     std::vector<std::byte>* scratch, EntryOffsets offsets) {
     Basket basket;
     ByteOrigin record_origin{where.file, where.objectName(), where.seek, false, 0};
     ByteReader reader(record, record_origin);
@@ -201,8 +201,12 @@ Basket Basket::parse(std::span<const std::byte> record, const BasketLocation& wh
                         fmt::format("entry-offset array of {} values for {} entries ({} bytes "
                                     "left in the payload)",
                                     n, entries, tail.remaining()));
-        // Converted straight from the payload's big-endian array: no staging copy.
         const auto count = static_cast<std::size_t>(entries);
+        if (offsets == EntryOffsets::Deferred) {
+            basket.stored_entry_offsets_ = payload.subspan(tail.position(), 4 * count);
+            return basket;
+        }
+        // Converted straight from the payload's big-endian array: no staging copy.
         basket.entry_offsets_.reset(new std::int32_t[count + 1]);
         basket.num_entry_offsets_ = count + 1;
         tail.readArray<std::int32_t>(std::span<std::int32_t>(basket.entry_offsets_.get(), count));
@@ -216,6 +220,8 @@ BasketData Basket::view() const {
     BasketData data;
     data.data = this->data();
     data.entry_offsets = entryOffsets();
+    data.stored_entry_offsets = stored_entry_offsets_;
+    data.stored_offsets_origin = header_.key.fKeylen;
     data.num_entries = header_.fNevBuf;
     data.origin = data_origin_;
     return data;

@@ -60,6 +60,11 @@ struct BasketLocation {
     std::string objectName() const;
 };
 
+// How Basket::readView treats the entry-offset array: converted to offsets relative to the
+// data part and checked, all of them (what every decoder reads), or left as stored for a
+// reader of a few entries, who converts and checks those (BasketData::stored_entry_offsets).
+enum class EntryOffsets { Converted, Deferred };
+
 // A decompressed on-disk basket. Move-only; data() and entryOffsets() views live as long as it.
 class Basket {
 public:
@@ -73,7 +78,8 @@ public:
     // compressed payload goes into `scratch`, which only ever grows so that one thread can reuse
     // it for all its baskets without refilling it; the basket views `scratch` until it changes.
     static Basket readView(std::span<const std::byte> record, const BasketLocation& where,
-                           std::vector<std::byte>& scratch);
+                           std::vector<std::byte>& scratch,
+                           EntryOffsets offsets = EntryOffsets::Converted);
 
     Basket(Basket&&) = default;
     Basket& operator=(Basket&&) = default;
@@ -86,7 +92,8 @@ public:
     std::int64_t numEntries() const { return header_.fNevBuf; }
     // The data part: fLast - fKeylen bytes.
     std::span<const std::byte> data() const { return bytes_.subspan(data_begin_, data_size_); }
-    // numEntries() + 1 offsets relative to data(), or empty for a branch without offsets.
+    // numEntries() + 1 offsets relative to data(), or empty for a branch without offsets (and
+    // for deferred ones, which view() passes on as stored).
     std::span<const std::int32_t> entryOffsets() const {
         return {entry_offsets_.get(), num_entry_offsets_};
     }
@@ -97,7 +104,7 @@ private:
     Basket() = default;
     // read and readView: `scratch` null means the payload gets its own storage_.
     static Basket parse(std::span<const std::byte> record, const BasketLocation& where,
-                        std::vector<std::byte>* scratch);
+                        std::vector<std::byte>* scratch, EntryOffsets offsets);
 
     BasketHeader header_;
     CompressionAlgorithm compression_ = CompressionAlgorithm::None;
@@ -108,7 +115,8 @@ private:
     // Not a vector: filled right after allocation, so zeroing it first would be wasted work.
     std::unique_ptr<std::int32_t[]> entry_offsets_;
     std::size_t num_entry_offsets_ = 0;
-    ByteOrigin data_origin_;  // context of data()[0] for decode errors
+    std::span<const std::byte> stored_entry_offsets_;  // EntryOffsets::Deferred: as stored
+    ByteOrigin data_origin_;                           // context of data()[0] for decode errors
 };
 
 // Compression algorithm of a basket from a prefix of its record (enough bytes for the key

@@ -27,6 +27,12 @@ struct BasketData {
     // Byte offset of each entry's start relative to data[0], num_entries + 1 values (the
     // last equals data.size()); empty when the branch has fixed-size entries.
     std::span<const std::int32_t> entry_offsets;
+    // Instead of entry_offsets, for a basket parsed with deferred entry offsets (Basket::readView
+    // with EntryOffsets::Deferred): ROOT's array as stored, num_entries big-endian int32 counted
+    // from the key start (stored_offsets_origin, its fKeylen), unchecked. Only the selective
+    // decoding of counted arrays reads it, converting just the entries it keeps.
+    std::span<const std::byte> stored_entry_offsets;
+    std::int32_t stored_offsets_origin = 0;
     std::int64_t num_entries = 0;
     // Error context and the reference origin (fKeylen) for object pointers in the data.
     ByteOrigin origin;

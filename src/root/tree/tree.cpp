@@ -615,15 +615,15 @@ std::vector<frame::Column> Tree::readBranchesOnce(
         // The task's decompressed basket: held from the sizing pass, decompressed into this
         // thread's scratch (kept alive by `basket`), or embedded in the TTree record.
         std::optional<Basket> basket;
-        const auto basketData = [&]() -> BasketData {
+        const auto basketData = [&](EntryOffsets offsets) -> BasketData {
             if (held[t]) return held[t]->view();
             if (!slot.onDisk()) return embeddedData(task);
-            basket.emplace(Basket::readView(records[task.buffer], locate(task), scratch));
+            basket.emplace(Basket::readView(records[task.buffer], locate(task), scratch, offsets));
             checkEntries(task, *basket);
             return basket->view();
         };
         if (const DirectDecoder* decoder = decoders[task.output]) {
-            const BasketData data = basketData();
+            const BasketData data = basketData(EntryOffsets::Converted);
             frame::Column& column = out[task.output];
             std::byte* values = column.bytes().data() + static_cast<std::size_t>(value_start[t]) *
                                                             decoder->columnValueSize();
@@ -638,14 +638,19 @@ std::vector<frame::Column> Tree::readBranchesOnce(
             return;
         }
         frame::Column part = interpretation.makeColumn();
-        const BasketData data = basketData();
-        if (task.selective && direct && interpretation.directDecoder() != nullptr) {
-            if (decodeSelectedPart(*interpretation.directDecoder(), data, task, part)) {
+        const DirectDecoder* selective_decoder =
+            task.selective && direct ? interpretation.directDecoder() : nullptr;
+        if (selective_decoder != nullptr) {
+            // The few selected entries' offsets are converted as they are read, not all of them.
+            if (decodeSelectedPart(*selective_decoder, basketData(EntryOffsets::Deferred), task,
+                                   part)) {
                 parts[t] = std::move(part);
                 return;
             }
             part = interpretation.makeColumn();  // odd offsets: the whole basket says why
+            basket.reset();
         }
+        const BasketData data = basketData(EntryOffsets::Converted);
         interpretation.decode(data, part);
         if (part.length() != slot.num_entries)
             throw branchError(*this, branch,
