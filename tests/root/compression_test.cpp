@@ -505,6 +505,34 @@ TEST(RoundTrip, MultiBlockPayloads) {
     roundTrip(edge, {CompressionAlgorithm::Zstd, 1});
 }
 
+// A prefix of the payload (a basket's data part without its entry offsets) equals the start of
+// the whole: every algorithm, one block or two, ends inside a block or on its edge, raw too.
+TEST(RoundTrip, PrefixesEqualTheStartOfTheWhole) {
+    std::mt19937_64 rng(11);
+    const Bytes column = floatColumn(300 * 1024, rng);
+    const Bytes big = repeatingRecords(kMaxCompressionBlockInput + 4096);
+    for (const Bytes* input : {&column, &big}) {
+        for (CompressionAlgorithm a : kAlgorithms) {
+            SCOPED_TRACE(std::string(algorithmName(a)) + " of " + std::to_string(input->size()));
+            const Bytes packed = compressPayload(*input, {a, 1});
+            ASSERT_LT(packed.size(), input->size());
+            for (std::size_t needed :
+                 {std::size_t{0}, std::size_t{1}, std::size_t{1000}, input->size() / 3,
+                  kMaxCompressionBlockInput, input->size() - 1, input->size()}) {
+                if (needed > input->size()) continue;
+                Bytes out(input->size(), std::byte{0xEE});
+                decompressPayloadPrefix(packed, out, 0, needed);
+                EXPECT_TRUE(std::equal(out.begin(), out.begin() + static_cast<long>(needed),
+                                       input->begin()))
+                    << needed;
+            }
+        }
+    }
+    Bytes raw_out(column.size());
+    decompressPayloadPrefix(column, raw_out, 0, 100);  // stored raw: in.size() == out.size()
+    EXPECT_TRUE(std::equal(raw_out.begin(), raw_out.begin() + 100, column.begin()));
+}
+
 // Bodies are what the libraries produce: zlib header, xz magic, zstd magic, raw LZ4 block.
 TEST(RoundTrip, BlockBodiesAreStandardStreams) {
     std::mt19937_64 rng(7);

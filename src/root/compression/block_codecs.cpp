@@ -178,7 +178,10 @@ void decompressLzmaBlock(std::span<const std::byte> in, std::span<std::byte> out
     }
 }
 
-void decompressLz4Block(std::span<const std::byte> in, std::span<std::byte> out) {
+namespace {
+
+// The LZ4 data after a block's checksum, once the checksum matches.
+std::span<const std::byte> checkedLz4Data(std::span<const std::byte> in) {
     if (in.size() < kLz4ChecksumSize) {
         throwFormat(fmt::format("LZ4 block has {} compressed bytes, fewer than its 8-byte checksum",
                                 in.size()));
@@ -194,6 +197,13 @@ void decompressLz4Block(std::span<const std::byte> in, std::span<std::byte> out)
             fmt::format("LZ4 block checksum mismatch: stored XXH64 {:#018x}, computed {:#018x}",
                         stored, computed));
     }
+    return data;
+}
+
+}  // namespace
+
+void decompressLz4Block(std::span<const std::byte> in, std::span<std::byte> out) {
+    const auto data = checkedLz4Data(in);
     const int produced = LZ4_decompress_safe(asChars(data), asChars(out), clampToInt(data.size()),
                                              clampToInt(out.size()));
     if (produced < 0) {
@@ -203,6 +213,20 @@ void decompressLz4Block(std::span<const std::byte> in, std::span<std::byte> out)
     if (static_cast<std::size_t>(produced) != out.size()) {
         throwFormat(
             fmt::format("LZ4 block decodes to {} bytes, declared {}", produced, out.size()));
+    }
+}
+
+void decompressLz4BlockPrefix(std::span<const std::byte> in, std::span<std::byte> out,
+                              std::size_t needed) {
+    const auto data = checkedLz4Data(in);
+    const int produced = LZ4_decompress_safe_partial(
+        asChars(data), asChars(out), clampToInt(data.size()),
+        clampToInt(std::min(needed, out.size())), clampToInt(out.size()));
+    if (produced < 0 || static_cast<std::size_t>(produced) < std::min(needed, out.size())) {
+        throwFormat(
+            fmt::format("LZ4 block is corrupt (does not decode into its first {} of {} "
+                        "declared bytes)",
+                        needed, out.size()));
     }
 }
 

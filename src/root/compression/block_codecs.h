@@ -14,6 +14,10 @@ void decompressZlibBlock(std::span<const std::byte> in, std::span<std::byte> out
 void decompressLzmaBlock(std::span<const std::byte> in, std::span<std::byte> out);
 // `in` starts with the 8-byte big-endian XXH64 of the LZ4 data that follows it.
 void decompressLz4Block(std::span<const std::byte> in, std::span<std::byte> out);
+// The same checks of the checksum, but decodes only until out[0, needed) is filled (LZ4 can
+// stop mid-block); what follows in `out` is unspecified.
+void decompressLz4BlockPrefix(std::span<const std::byte> in, std::span<std::byte> out,
+                              std::size_t needed);
 void decompressZstdBlock(std::span<const std::byte> in, std::span<std::byte> out);
 
 // Each compressor writes the block body into `out` and returns its size, or 0 when it does not

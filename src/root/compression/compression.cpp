@@ -184,14 +184,20 @@ std::uint64_t declaredUncompressedSize(std::span<const std::byte> payload, std::
 
 void decompressPayload(std::span<const std::byte> in, std::span<std::byte> out,
                        std::uint64_t base_offset) {
+    decompressPayloadPrefix(in, out, base_offset, out.size());
+}
+
+void decompressPayloadPrefix(std::span<const std::byte> in, std::span<std::byte> out,
+                             std::uint64_t base_offset, std::size_t needed) {
+    const bool whole = needed >= out.size();
     if (in.size() == out.size()) {
         // fObjlen == fNbytes - fKeylen: stored raw (section 2), whatever the bytes look like.
-        if (!in.empty()) std::memcpy(out.data(), in.data(), in.size());
+        if (!in.empty()) std::memcpy(out.data(), in.data(), whole ? in.size() : needed);
         return;
     }
     std::size_t pos = 0;
     std::size_t filled = 0;
-    while (pos < in.size()) {
+    while (pos < in.size() && (whole || filled < needed)) {
         const std::uint64_t block_offset = base_offset + pos;
         const std::size_t left = in.size() - pos;
         if (left < kCompressionBlockHeaderSize) {
@@ -243,9 +249,13 @@ void decompressPayload(std::span<const std::byte> in, std::span<std::byte> out,
                 {}, {}, block_offset);
         }
         try {
-            decompressBlockBody(framing->algorithm,
-                                in.subspan(pos + kCompressionBlockHeaderSize, compressed),
-                                out.subspan(filled, uncompressed));
+            const auto body = in.subspan(pos + kCompressionBlockHeaderSize, compressed);
+            const auto block_out = out.subspan(filled, uncompressed);
+            if (!whole && framing->algorithm == CompressionAlgorithm::Lz4 &&
+                needed - filled < uncompressed)
+                detail::decompressLz4BlockPrefix(body, block_out, needed - filled);
+            else
+                decompressBlockBody(framing->algorithm, body, block_out);
         } catch (Error& e) {
             e.setOffset(block_offset);
             throw;
@@ -253,7 +263,7 @@ void decompressPayload(std::span<const std::byte> in, std::span<std::byte> out,
         pos += kCompressionBlockHeaderSize + compressed;
         filled += uncompressed;
     }
-    if (filled != out.size()) {
+    if (whole ? filled != out.size() : filled < needed) {
         throwAt<FormatError>(fmt::format("compression blocks inflate to {} bytes but fObjlen is {}",
                                          filled, out.size()),
                              {}, {}, base_offset);
