@@ -735,13 +735,20 @@ Damaged locateBasket(const char* file_name, const char* tree_path, const char* b
     return out;
 }
 
-// Reads the branch from the damaged bytes and returns the error it must throw.
+// Reads the branch from the damaged bytes and returns the error it must throw. `per_basket`:
+// through readBranchesPerBasket, which reads counted arrays' stored entry offsets (the direct
+// path takes them from the counter branch, when there is one).
 template <class E = Error>
-E readDamaged(const Damaged& damaged, const char* tree_path, const char* branch_name) {
+E readDamaged(const Damaged& damaged, const char* tree_path, const char* branch_name,
+              bool per_basket = false) {
     const auto file = openMemory(damaged.bytes, "damaged.root");
     const auto tree = Tree::open(*file, tree_path);
     try {
-        tree->readBranch(*tree->findBranch(branch_name));
+        const TBranch* branch[] = {tree->findBranch(branch_name)};
+        if (per_basket)
+            tree->readBranchesPerBasket(branch);
+        else
+            tree->readBranches(branch);
     } catch (const E& error) {
         return error;
     }
@@ -778,14 +785,14 @@ TEST(CorruptTreeTest, EntryOffsets) {
     // Offsets follow the data part at fLast (raw basket): n, then offset[0], offset[1], ...
     const std::uint64_t offsets_at = damaged.seek + damaged.last + 4;
     storeBigEndian<std::int32_t>(damaged.bytes.data() + offsets_at + 4 * 5, 0x7FFF0000);
-    const FormatError error = readDamaged<FormatError>(damaged, "events", "Muon_Px");
+    const FormatError error = readDamaged<FormatError>(damaged, "events", "Muon_Px", true);
     EXPECT_EQ(error.offset(), offsets_at + 4 * 5) << error.what();
     EXPECT_NE(error.object().find("Muon_Px"), std::string::npos);
 
     // Below the data part (before fKeylen), and decreasing: each named at its own offset.
     damaged = locateBasket("uproot-HZZ-uncompressed.root", "events", "Muon_Px");
     storeBigEndian<std::int32_t>(damaged.bytes.data() + offsets_at + 4 * 2, damaged.keylen - 1);
-    const FormatError below = readDamaged<FormatError>(damaged, "events", "Muon_Px");
+    const FormatError below = readDamaged<FormatError>(damaged, "events", "Muon_Px", true);
     EXPECT_EQ(below.offset(), offsets_at + 4 * 2) << below.what();
     EXPECT_NE(std::string(below.what()).find("of entry 2 lies outside"), std::string::npos)
         << below.what();
@@ -793,14 +800,14 @@ TEST(CorruptTreeTest, EntryOffsets) {
     const auto* eighth = damaged.bytes.data() + offsets_at + 4 * 8;
     const std::int32_t previous = loadBigEndian<std::int32_t>(eighth - 4);
     storeBigEndian<std::int32_t>(damaged.bytes.data() + offsets_at + 4 * 8, previous - 1);
-    const FormatError decreasing = readDamaged<FormatError>(damaged, "events", "Muon_Px");
+    const FormatError decreasing = readDamaged<FormatError>(damaged, "events", "Muon_Px", true);
     EXPECT_EQ(decreasing.offset(), offsets_at + 4 * 8) << decreasing.what();
 
     // An entry boundary inside a float: not a multiple of the item size.
     damaged = locateBasket("uproot-HZZ-uncompressed.root", "events", "Muon_Px");
     const auto at = damaged.bytes.data() + offsets_at + 4 * 3;
     storeBigEndian<std::int32_t>(at, loadBigEndian<std::int32_t>(at) + 1);
-    EXPECT_NO_FATAL_FAILURE(readDamaged<FormatError>(damaged, "events", "Muon_Px"));
+    EXPECT_NO_FATAL_FAILURE(readDamaged<FormatError>(damaged, "events", "Muon_Px", true));
 }
 
 // A selective read converts only the selected entries' offsets (EntryOffsets::Deferred): a
@@ -818,6 +825,11 @@ TEST(CorruptTreeTest, SelectiveReadsCheckTheOffsetsOfTheirEntries) {
     const std::uint64_t offsets_at = damaged.seek + damaged.last + 4;
     // Entry 4's start lies outside the data part: entries 3 and 4 are not selected.
     storeBigEndian<std::int32_t>(damaged.bytes.data() + offsets_at + 4 * 4, 0x7FFF0000);
+    // The counter NMuon, one more for entry 0, no longer adds up to the basket's data: the
+    // basket falls back to its stored offsets.
+    const Damaged counter = locateBasket("uproot-HZZ-uncompressed.root", "events", "NMuon");
+    std::byte* first_count = damaged.bytes.data() + counter.seek + counter.keylen;
+    storeBigEndian<std::int32_t>(first_count, loadBigEndian<std::int32_t>(first_count) + 1);
     const auto file = openMemory(damaged.bytes, "damaged.root");
     const auto tree = Tree::open(*file, "events");
     const std::vector<const TBranch*> damaged_branch = {tree->findBranch("Muon_Px")};
@@ -837,6 +849,42 @@ TEST(CorruptTreeTest, SelectiveReadsCheckTheOffsetsOfTheirEntries) {
             EXPECT_NE(error.object().find("Muon_Px"), std::string::npos) << error.what();
         }
     }
+}
+
+// A counted array's direct read takes its entry offsets from its counter branch and never
+// decompresses the stored ones: damage there changes nothing, and a counter whose values do
+// not add up to a basket's data part leaves the stored offsets in charge.
+TEST(CorruptTreeTest, CounterBranchGivesTheEntryOffsets) {
+    const auto intact_file = RootFile::open(dataPath("uproot-HZZ-uncompressed.root"));
+    const auto intact = Tree::open(*intact_file, "events");
+    const TBranch* intact_branch[] = {intact->findBranch("Muon_Px")};
+    ASSERT_NE(intact->branchInfo(*intact_branch[0]).counter, nullptr);
+    EXPECT_EQ(intact->branchInfo(*intact_branch[0]).counter->fName, "NMuon");
+    const frame::Column expected = intact->readBranchesPerBasket(intact_branch).at(0);
+    const auto expectIntact = [&](const std::vector<std::byte>& bytes) {
+        const auto file = openMemory(bytes, "damaged.root");
+        const auto tree = Tree::open(*file, "events");
+        const TBranch* branch[] = {tree->findBranch("Muon_Px")};
+        const frame::Column column = tree->readBranches(branch).at(0);
+        EXPECT_EQ(column.offsets(0), expected.offsets(0));
+        ASSERT_EQ(column.numValues(), expected.numValues());
+        for (std::size_t i = 0; i < expected.numValues(); ++i)
+            ASSERT_EQ(column.values<float>()[i], expected.values<float>()[i]) << i;
+    };
+
+    Damaged damaged = locateBasket("uproot-HZZ-uncompressed.root", "events", "Muon_Px");
+    const std::uint64_t offsets_at = damaged.seek + damaged.last + 4;
+    storeBigEndian<std::int32_t>(damaged.bytes.data() + offsets_at + 4 * 5, 0x7FFF0000);
+    expectIntact(damaged.bytes);
+    // The stored path still sees the damage.
+    EXPECT_NO_FATAL_FAILURE(readDamaged<FormatError>(damaged, "events", "Muon_Px", true));
+
+    // A counter one too high for entry 0 no longer adds up: the intact stored offsets decide.
+    damaged = locateBasket("uproot-HZZ-uncompressed.root", "events", "Muon_Px");
+    const Damaged counter = locateBasket("uproot-HZZ-uncompressed.root", "events", "NMuon");
+    std::byte* first_count = damaged.bytes.data() + counter.seek + counter.keylen;
+    storeBigEndian<std::int32_t>(first_count, loadBigEndian<std::int32_t>(first_count) + 1);
+    expectIntact(damaged.bytes);
 }
 
 TEST(CorruptTreeTest, CompressedData) {
@@ -907,6 +955,9 @@ TEST(CorruptTreeTest, RandomDamageNeverCrashes) {
             } catch (const Error&) {
             }
             damaged->readBranches(all);
+            // Counted arrays' stored entry offsets (a large part of the file's bytes) are read
+            // only by this path: the direct one takes them from the counter branch.
+            damaged->readBranchesPerBasket(all);
         } catch (const Error&) {
             ++errors;
         }

@@ -196,6 +196,7 @@ public:
 
     const DirectDecoder* directDecoder() const override { return this; }
     std::size_t fixedValuesPerEntry() const override { return counted_ ? 0 : values_per_item_; }
+    std::size_t countedItemBytes() const override { return counted_ ? entryBytes() : 0; }
     std::size_t diskValueSize() const override { return codec_.diskSize(); }
     std::size_t columnValueSize() const override { return sizeof(T); }
 

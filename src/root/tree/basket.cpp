@@ -117,19 +117,21 @@ std::vector<std::int32_t> relativeEntryOffsets(std::span<const std::int32_t> raw
 }
 
 Basket Basket::read(std::vector<std::byte> record, const BasketLocation& where) {
-    Basket basket = parse(record, where, nullptr, EntryOffsets::Converted);
+    Basket basket = parse(record, where, nullptr, EntryOffsets::Converted, {});
     // Moving the vector keeps its buffer, which a raw basket's bytes_ points into.
     if (!basket.header_.key.isCompressed()) basket.storage_ = std::move(record);
     return basket;
 }
 
 Basket Basket::readView(std::span<const std::byte> record, const BasketLocation& where,
-                        std::vector<std::byte>& scratch, EntryOffsets offsets) {
-    return parse(record, where, &scratch, offsets);
+                        std::vector<std::byte>& scratch, EntryOffsets offsets,
+                        std::span<const std::int32_t> given) {
+    return parse(record, where, &scratch, offsets, given);
 }
 
 Basket Basket::parse(std::span<const std::byte> record, const BasketLocation& where,
-                     std::vector<std::byte>* scratch, EntryOffsets offsets) {
+                     std::vector<std::byte>* scratch, EntryOffsets offsets,
+                     std::span<const std::int32_t> given) {
     Basket basket;
     ByteOrigin record_origin{where.file, where.objectName(), where.seek, false, 0};
     ByteReader reader(record, record_origin);
@@ -170,7 +172,11 @@ Basket Basket::parse(std::span<const std::byte> record, const BasketLocation& wh
                 basket.storage_.resize(objlen);
                 payload = basket.storage_;
             }
-            decompressPayload(stored, payload, payload_offset);
+            if (offsets == EntryOffsets::Given)
+                decompressPayloadPrefix(stored, payload, payload_offset,
+                                        static_cast<std::size_t>(basket.header_.fLast) - keylen);
+            else
+                decompressPayload(stored, payload, payload_offset);
             basket.bytes_ = payload;
         } catch (Error& error) {
             error.at(where.file, where.objectName());
@@ -188,6 +194,18 @@ Basket Basket::parse(std::span<const std::byte> record, const BasketLocation& wh
         ByteOrigin{where.file, where.objectName(), key.isCompressed() ? where.seek : payload_offset,
                    key.isCompressed(), key.fKeylen};
 
+    if (offsets == EntryOffsets::Given) {
+        // The caller's offsets replace the stored array, which was not even decompressed.
+        const auto entries = static_cast<std::size_t>(basket.header_.fNevBuf);
+        if (given.size() != entries + 1 || given.front() != 0 ||
+            static_cast<std::size_t>(given.back()) != data_size)
+            throwAt<FormatError>(fmt::format("the counter branch gives {} bytes to the basket's "
+                                             "{} entries, whose data part holds {}",
+                                             given.empty() ? 0 : given.back(), entries, data_size),
+                                 where.file, where.objectName(), where.seek);
+        basket.given_entry_offsets_ = given;
+        return basket;
+    }
     // The entry-offset array: int32 n, then n offsets from the key start (7.1).
     if (where.has_entry_offsets && payload_size > data_size) {
         const auto payload = basket.bytes_.subspan(payload_begin, payload_size);

@@ -61,9 +61,11 @@ struct BasketLocation {
 };
 
 // How Basket::readView treats the entry-offset array: converted to offsets relative to the
-// data part and checked, all of them (what every decoder reads), or left as stored for a
-// reader of a few entries, who converts and checks those (BasketData::stored_entry_offsets).
-enum class EntryOffsets { Converted, Deferred };
+// data part and checked, all of them (what every decoder reads); left as stored for a reader of
+// a few entries, who converts and checks those (BasketData::stored_entry_offsets); or not read
+// at all, the caller giving the offsets (a counted array's, from its counter branch), so that
+// only the data part is decompressed.
+enum class EntryOffsets { Converted, Deferred, Given };
 
 // A decompressed on-disk basket. Move-only; data() and entryOffsets() views live as long as it.
 class Basket {
@@ -77,9 +79,13 @@ public:
     // The same checks, but the record stays with the caller (it must outlive the basket) and a
     // compressed payload goes into `scratch`, which only ever grows so that one thread can reuse
     // it for all its baskets without refilling it; the basket views `scratch` until it changes.
+    // With EntryOffsets::Given, `given` holds numEntries() + 1 offsets relative to the data
+    // part, increasing, the last one fLast - fKeylen (else FormatError); it must outlive the
+    // basket.
     static Basket readView(std::span<const std::byte> record, const BasketLocation& where,
                            std::vector<std::byte>& scratch,
-                           EntryOffsets offsets = EntryOffsets::Converted);
+                           EntryOffsets offsets = EntryOffsets::Converted,
+                           std::span<const std::int32_t> given = {});
 
     Basket(Basket&&) = default;
     Basket& operator=(Basket&&) = default;
@@ -95,6 +101,7 @@ public:
     // numEntries() + 1 offsets relative to data(), or empty for a branch without offsets (and
     // for deferred ones, which view() passes on as stored).
     std::span<const std::int32_t> entryOffsets() const {
+        if (!given_entry_offsets_.empty()) return given_entry_offsets_;
         return {entry_offsets_.get(), num_entry_offsets_};
     }
     // The view an Interpretation decodes; valid while this basket lives.
@@ -104,7 +111,8 @@ private:
     Basket() = default;
     // read and readView: `scratch` null means the payload gets its own storage_.
     static Basket parse(std::span<const std::byte> record, const BasketLocation& where,
-                        std::vector<std::byte>* scratch, EntryOffsets offsets);
+                        std::vector<std::byte>* scratch, EntryOffsets offsets,
+                        std::span<const std::int32_t> given);
 
     BasketHeader header_;
     CompressionAlgorithm compression_ = CompressionAlgorithm::None;
@@ -115,8 +123,9 @@ private:
     // Not a vector: filled right after allocation, so zeroing it first would be wasted work.
     std::unique_ptr<std::int32_t[]> entry_offsets_;
     std::size_t num_entry_offsets_ = 0;
-    std::span<const std::byte> stored_entry_offsets_;  // EntryOffsets::Deferred: as stored
-    ByteOrigin data_origin_;                           // context of data()[0] for decode errors
+    std::span<const std::byte> stored_entry_offsets_;    // EntryOffsets::Deferred: as stored
+    std::span<const std::int32_t> given_entry_offsets_;  // EntryOffsets::Given
+    ByteOrigin data_origin_;                             // context of data()[0] for decode errors
 };
 
 // Compression algorithm of a basket from a prefix of its record (enough bytes for the key

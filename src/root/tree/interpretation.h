@@ -46,6 +46,9 @@ public:
     virtual ~DirectDecoder() = default;
     // Values per entry when entries have a fixed size; 0 for counted arrays.
     virtual std::size_t fixedValuesPerEntry() const = 0;
+    // For a counted array, the bytes on disk of one item (what one count of its counter stands
+    // for); 0 when entries have a fixed size.
+    virtual std::size_t countedItemBytes() const = 0;
     // Bytes of one value on disk and in the column.
     virtual std::size_t diskValueSize() const = 0;
     virtual std::size_t columnValueSize() const = 0;

@@ -18,6 +18,7 @@
 #include "io/read_range.h"
 #include "root/endian.h"
 #include "root/tree/basket.h"
+#include "root/tree/detail/counted_offsets.h"
 #include "root/tree/tree_streamer.h"
 
 namespace hepflow::root {
@@ -219,7 +220,46 @@ std::unique_ptr<Tree> Tree::open(const RootFile& file, std::string_view key_path
     tree->infos_.reserve(tree->branches_.size());
     for (const TBranch* branch : tree->branches_)
         tree->infos_.push_back(tree->describeBranch(*branch, context));
+    tree->findCounters();
     return tree;
+}
+
+void Tree::findCounters() {
+    const auto isIntegerCounter = [&](const BranchInfo& info) {
+        const DirectDecoder* decoder =
+            info.interpretation ? info.interpretation->directDecoder() : nullptr;
+        if (decoder == nullptr || decoder->fixedValuesPerEntry() != 1) return false;
+        const frame::Column prototype = info.interpretation->makeColumn();
+        switch (prototype.dtype()) {
+            case frame::DType::Int8:
+            case frame::DType::UInt8:
+            case frame::DType::Int16:
+            case frame::DType::UInt16:
+            case frame::DType::Int32:
+            case frame::DType::UInt32:
+            case frame::DType::Int64:
+            case frame::DType::UInt64: return prototype.levels() == 0;
+            default: return false;
+        }
+    };
+    for (BranchInfo& info : infos_) {
+        const DirectDecoder* decoder =
+            info.interpretation ? info.interpretation->directDecoder() : nullptr;
+        if (decoder == nullptr || decoder->countedItemBytes() == 0) continue;
+        const TBranch& branch = *info.branch;
+        if (branch.fLeaves.size() != 1 || branch.fLeaves[0]->fLeafCount == nullptr) continue;
+        const TLeaf* count_leaf = branch.fLeaves[0]->fLeafCount.get();
+        for (std::size_t i = 0; i < branches_.size(); ++i) {
+            const TBranch& candidate = *branches_[i];
+            const bool holds =
+                candidate.fLeaves.size() == 1 && (candidate.fLeaves[0].get() == count_leaf ||
+                                                  candidate.fLeaves[0]->fName == count_leaf->fName);
+            if (!holds || &candidate == &branch) continue;
+            if (isIntegerCounter(infos_[i]) && infos_[i].first_entry == info.first_entry)
+                info.counter = &candidate;
+            break;
+        }
+    }
 }
 
 void Tree::addBranch(const TBranch& branch) {
@@ -475,6 +515,79 @@ std::vector<frame::Column> Tree::readBranchesOnce(
         }
     }
 
+    // Counted arrays with a counter branch (BranchInfo::counter) take their entry offsets from
+    // its values, read here once per counter over the entries their baskets span, and then
+    // decompress only the data part of each basket (a whole direct read or a selective one;
+    // cut baskets sized below keep their stored offsets). A counter that cannot be read, or
+    // whose values do not add up to a basket's data part, leaves that basket to its stored
+    // offsets.
+    struct CounterValues {
+        const TBranch* counter = nullptr;
+        std::int64_t first_entry = 0;
+        std::int64_t end_entry = 0;
+        detail::CounterCache::Cached cumulative;  // null: unusable
+    };
+    constexpr std::size_t kNoCounter = std::numeric_limits<std::size_t>::max();
+    std::vector<CounterValues> counters;
+    std::vector<std::size_t> counter_of(branches.size(), kNoCounter);
+    if (direct) {
+        for (const BasketTask& task : tasks) {
+            const TBranch* counter = task.info->counter;
+            if (counter == nullptr || !task.slot->onDisk()) continue;
+            const std::int64_t first = task.slot->first_entry;
+            const std::int64_t end = first + task.slot->num_entries;
+            auto it = std::find_if(counters.begin(), counters.end(),
+                                   [&](const CounterValues& c) { return c.counter == counter; });
+            if (it == counters.end()) {
+                counters.push_back({counter, first, end, {}});
+                it = counters.end() - 1;
+            }
+            it->first_entry = std::min(it->first_entry, first);
+            it->end_entry = std::max(it->end_entry, end);
+            counter_of[task.output] = static_cast<std::size_t>(it - counters.begin());
+        }
+        for (CounterValues& counts : counters) {
+            counts.cumulative =
+                counter_cache_.find(counts.counter, counts.first_entry, counts.end_entry);
+            if (counts.cumulative.counts) continue;
+            const TBranch* counter_branch[] = {counts.counter};
+            try {
+                auto read = readBranchesOnce(counter_branch, counts.first_entry, counts.end_entry,
+                                             std::nullopt, true);
+                if (read.size() != 1) continue;
+                auto sums = detail::cumulativeCounts(read.front());
+                if (sums.empty()) continue;
+                counts.cumulative = {
+                    std::make_shared<const std::vector<std::int32_t>>(std::move(sums)),
+                    counts.first_entry};
+                counter_cache_.insert(counts.counter, counts.first_entry, counts.end_entry,
+                                      counts.cumulative.counts);
+            } catch (const Error&) {
+                // Left to the stored offsets; reading the counter itself reports the damage.
+            }
+        }
+        for (std::size_t& c : counter_of)
+            if (c != kNoCounter && !counters[c].cumulative.counts) c = kNoCounter;
+    }
+    // A basket's entry offsets from its counter's values, into `offsets`; false when there are
+    // none or they do not add up to its data part (fLast - fKeylen from the raw header).
+    const auto offsetsFromCounter = [&](const BasketTask& task,
+                                        std::vector<std::int32_t>& offsets) {
+        const std::size_t c = counter_of[task.output];
+        if (c == kNoCounter || !task.slot->onDisk()) return false;
+        const BasketExtent extent = wholeBasketExtent(records[task.buffer], task.slot->seek);
+        if (extent.object_bytes == 0) return false;
+        const detail::CounterCache::Cached& cumulative = counters[c].cumulative;
+        const auto start = static_cast<std::size_t>(task.slot->first_entry - cumulative.first);
+        const auto sums = std::span<const std::int32_t>(*cumulative.counts)
+                              .subspan(start, static_cast<std::size_t>(task.slot->num_entries) + 1);
+        return detail::offsetsFromCounts(
+            sums,
+            static_cast<std::int64_t>(
+                task.info->interpretation->directDecoder()->countedItemBytes()),
+            static_cast<std::int64_t>(extent.data_bytes), offsets);
+    };
+
     const auto locate = [&](const BasketTask& task) {
         const TBranch& branch = *task.info->branch;
         return BasketLocation{file_.url(), branch.path, task.slot->index, task.slot->seek,
@@ -615,15 +728,23 @@ std::vector<frame::Column> Tree::readBranchesOnce(
         // The task's decompressed basket: held from the sizing pass, decompressed into this
         // thread's scratch (kept alive by `basket`), or embedded in the TTree record.
         std::optional<Basket> basket;
+        // Offsets from the counter: valid while `basket` is (no other task runs on this thread
+        // meanwhile, as for `scratch`).
+        thread_local std::vector<std::int32_t> counted_offsets;
+        const bool from_counter = !held[t] && offsetsFromCounter(task, counted_offsets);
         const auto basketData = [&](EntryOffsets offsets) -> BasketData {
             if (held[t]) return held[t]->view();
             if (!slot.onDisk()) return embeddedData(task);
-            basket.emplace(Basket::readView(records[task.buffer], locate(task), scratch, offsets));
+            const bool given = offsets == EntryOffsets::Given;
+            basket.emplace(Basket::readView(records[task.buffer], locate(task), scratch, offsets,
+                                            given ? std::span<const std::int32_t>(counted_offsets)
+                                                  : std::span<const std::int32_t>()));
             checkEntries(task, *basket);
             return basket->view();
         };
         if (const DirectDecoder* decoder = decoders[task.output]) {
-            const BasketData data = basketData(EntryOffsets::Converted);
+            const BasketData data =
+                basketData(from_counter ? EntryOffsets::Given : EntryOffsets::Converted);
             frame::Column& column = out[task.output];
             std::byte* values = column.bytes().data() + static_cast<std::size_t>(value_start[t]) *
                                                             decoder->columnValueSize();
@@ -642,8 +763,10 @@ std::vector<frame::Column> Tree::readBranchesOnce(
             task.selective && direct ? interpretation.directDecoder() : nullptr;
         if (selective_decoder != nullptr) {
             // The few selected entries' offsets are converted as they are read, not all of them.
-            if (decodeSelectedPart(*selective_decoder, basketData(EntryOffsets::Deferred), task,
-                                   part)) {
+            if (decodeSelectedPart(
+                    *selective_decoder,
+                    basketData(from_counter ? EntryOffsets::Given : EntryOffsets::Deferred), task,
+                    part)) {
                 parts[t] = std::move(part);
                 return;
             }

@@ -16,6 +16,7 @@
 #include "frame/columns/column.h"
 #include "root/compression/compression.h"
 #include "root/root_file.h"
+#include "root/tree/detail/counted_offsets.h"
 #include "root/tree/interpretation.h"
 #include "root/tree/tree_model.h"
 
@@ -46,6 +47,11 @@ struct BranchInfo {
     int num_disk_baskets = 0;
     int num_embedded_baskets = 0;     // non-empty baskets kept inside the TTree record
     std::vector<BasketSlot> baskets;  // in entry order
+    // For a counted array: the flat integer branch holding its counter leaf, whose values give
+    // its entry offsets, so that only the data part of its baskets needs decompressing (the
+    // stored offset array after it is most of a basket of a few values per entry). Null when
+    // there is none that hepflow decodes directly.
+    const TBranch* counter = nullptr;
 };
 
 class Tree {
@@ -132,8 +138,13 @@ private:
     std::uint64_t record_offset_ = 0;  // the TTree key, named in errors about embedded baskets
     std::shared_ptr<TTree> model_;
     std::vector<const TBranch*> branches_;
+    // Sets BranchInfo::counter of the counted arrays (at open).
+    void findCounters();
+
     std::vector<BranchInfo> infos_;  // parallel to branches_
     std::unordered_map<const TBranch*, std::size_t> index_;
+    // Counter reads shared by the calls that read a collection's fields (readBranchesOnce).
+    mutable detail::CounterCache counter_cache_;
 };
 
 }  // namespace hepflow::root
