@@ -143,12 +143,76 @@ void decompressZlibBlock(std::span<const std::byte> in, std::span<std::byte> out
     }
 }
 
-void decompressLzmaBlock(std::span<const std::byte> in, std::span<std::byte> out) {
+namespace {
+
+lzma_stream& startLzmaDecoder() {
     thread_local LzmaStream decoder;
     lzma_stream& s = decoder.stream;
-    lzma_ret r = lzma_stream_decoder(&s, kLzmaDecoderMemoryLimit, 0);
+    const lzma_ret r = lzma_stream_decoder(&s, kLzmaDecoderMemoryLimit, 0);
     if (r == LZMA_MEM_ERROR) throw std::bad_alloc();
     if (r != LZMA_OK) throwFormat(fmt::format("cannot start xz decoder: {}", lzmaResultName(r)));
+    return s;
+}
+
+ZSTD_DCtx& threadZstdDecoder() {
+    thread_local std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> dctx{ZSTD_createDCtx(),
+                                                                           &ZSTD_freeDCtx};
+    throwIfNull(dctx.get());
+    return *dctx;
+}
+
+}  // namespace
+
+void decompressLzmaBlockPrefix(std::span<const std::byte> in, std::span<std::byte> out,
+                               std::size_t needed) {
+    lzma_stream& s = startLzmaDecoder();
+    s.next_in = asBytes(in);
+    s.avail_in = in.size();
+    s.next_out = asBytes(out);
+    s.avail_out = std::min(needed, out.size());
+    lzma_ret r = LZMA_OK;
+    // Ends when the wanted bytes are out, at the stream's end, or when a call makes no progress.
+    while (r == LZMA_OK && s.avail_out > 0) {
+        const std::size_t in_before = s.avail_in;
+        const std::size_t out_before = s.avail_out;
+        r = lzma_code(&s, LZMA_RUN);
+        if (r == LZMA_OK && s.avail_in == in_before && s.avail_out == out_before)
+            r = LZMA_BUF_ERROR;
+    }
+    if (r == LZMA_MEM_ERROR) throw std::bad_alloc();
+    if ((r != LZMA_OK && r != LZMA_STREAM_END) || s.avail_out != 0) {
+        throwFormat(
+            fmt::format("XZ block does not inflate to its first {} of {} declared "
+                        "bytes: {}",
+                        needed, out.size(), lzmaResultName(r)));
+    }
+}
+
+void decompressZstdBlockPrefix(std::span<const std::byte> in, std::span<std::byte> out,
+                               std::size_t needed) {
+    ZSTD_DCtx& dctx = threadZstdDecoder();
+    ZSTD_DCtx_reset(&dctx, ZSTD_reset_session_only);
+    ZSTD_outBuffer output{out.data(), std::min(needed, out.size()), 0};
+    ZSTD_inBuffer input{in.data(), in.size(), 0};
+    while (output.pos < output.size) {
+        const std::size_t in_before = input.pos;
+        const std::size_t out_before = output.pos;
+        const std::size_t r = ZSTD_decompressStream(&dctx, &output, &input);
+        if (ZSTD_isError(r)) {
+            throwFormat(fmt::format("ZSTD block does not decode into its declared {} bytes: {}",
+                                    out.size(), ZSTD_getErrorName(r)));
+        }
+        if (r == 0 || (input.pos == in_before && output.pos == out_before)) break;
+    }
+    if (output.pos < output.size) {
+        throwFormat(fmt::format("ZSTD block decodes to fewer than {} of its declared {} bytes",
+                                output.size, out.size()));
+    }
+}
+
+void decompressLzmaBlock(std::span<const std::byte> in, std::span<std::byte> out) {
+    lzma_stream& s = startLzmaDecoder();
+    lzma_ret r = LZMA_OK;
     s.next_in = asBytes(in);
     s.avail_in = in.size();
     s.next_out = asBytes(out);
@@ -231,11 +295,8 @@ void decompressLz4BlockPrefix(std::span<const std::byte> in, std::span<std::byte
 }
 
 void decompressZstdBlock(std::span<const std::byte> in, std::span<std::byte> out) {
-    thread_local std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> dctx{ZSTD_createDCtx(),
-                                                                           &ZSTD_freeDCtx};
-    throwIfNull(dctx.get());
     const std::size_t produced =
-        ZSTD_decompressDCtx(dctx.get(), out.data(), out.size(), in.data(), in.size());
+        ZSTD_decompressDCtx(&threadZstdDecoder(), out.data(), out.size(), in.data(), in.size());
     if (ZSTD_isError(produced)) {
         throwFormat(fmt::format("ZSTD block does not decode into its declared {} bytes: {}",
                                 out.size(), ZSTD_getErrorName(produced)));

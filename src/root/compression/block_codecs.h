@@ -14,11 +14,15 @@ void decompressZlibBlock(std::span<const std::byte> in, std::span<std::byte> out
 void decompressLzmaBlock(std::span<const std::byte> in, std::span<std::byte> out);
 // `in` starts with the 8-byte big-endian XXH64 of the LZ4 data that follows it.
 void decompressLz4Block(std::span<const std::byte> in, std::span<std::byte> out);
-// The same checks of the checksum, but decodes only until out[0, needed) is filled (LZ4 can
-// stop mid-block); what follows in `out` is unspecified.
+void decompressZstdBlock(std::span<const std::byte> in, std::span<std::byte> out);
+// Decode only until out[0, needed) is filled (these decoders can stop mid-block; LZ4 still checks
+// its checksum, which covers the compressed bytes); what follows in `out` is unspecified.
 void decompressLz4BlockPrefix(std::span<const std::byte> in, std::span<std::byte> out,
                               std::size_t needed);
-void decompressZstdBlock(std::span<const std::byte> in, std::span<std::byte> out);
+void decompressLzmaBlockPrefix(std::span<const std::byte> in, std::span<std::byte> out,
+                               std::size_t needed);
+void decompressZstdBlockPrefix(std::span<const std::byte> in, std::span<std::byte> out,
+                               std::size_t needed);
 
 // Each compressor writes the block body into `out` and returns its size, or 0 when it does not
 // fit in out.size() bytes (the caller then stores the payload raw). `level` is ROOT's 1..99.

@@ -93,6 +93,20 @@ void decompressBlockBody(CompressionAlgorithm algorithm, std::span<const std::by
     throw InternalError("decompressBlockBody called for an algorithm without a decoder");
 }
 
+// Decodes at least out[0, needed) of one block: LZ4, LZMA and ZSTD stop there; ZLIB (libdeflate
+// decodes whole streams only) decodes it all.
+void decompressBlockPrefix(CompressionAlgorithm algorithm, std::span<const std::byte> body,
+                           std::span<std::byte> out, std::size_t needed) {
+    switch (algorithm) {
+        case CompressionAlgorithm::Lz4: return detail::decompressLz4BlockPrefix(body, out, needed);
+        case CompressionAlgorithm::Lzma:
+            return detail::decompressLzmaBlockPrefix(body, out, needed);
+        case CompressionAlgorithm::Zstd:
+            return detail::decompressZstdBlockPrefix(body, out, needed);
+        default: return decompressBlockBody(algorithm, body, out);
+    }
+}
+
 std::size_t compressBlockBody(CompressionAlgorithm algorithm, std::span<const std::byte> in,
                               std::span<std::byte> out, int level) {
     switch (algorithm) {
@@ -251,9 +265,8 @@ void decompressPayloadPrefix(std::span<const std::byte> in, std::span<std::byte>
         try {
             const auto body = in.subspan(pos + kCompressionBlockHeaderSize, compressed);
             const auto block_out = out.subspan(filled, uncompressed);
-            if (!whole && framing->algorithm == CompressionAlgorithm::Lz4 &&
-                needed - filled < uncompressed)
-                detail::decompressLz4BlockPrefix(body, block_out, needed - filled);
+            if (!whole && needed - filled < uncompressed)
+                decompressBlockPrefix(framing->algorithm, body, block_out, needed - filled);
             else
                 decompressBlockBody(framing->algorithm, body, block_out);
         } catch (Error& e) {

@@ -70,10 +70,11 @@ std::uint64_t declaredUncompressedSize(std::span<const std::byte> payload, std::
 void decompressPayload(std::span<const std::byte> in, std::span<std::byte> out,
                        std::uint64_t base_offset);
 // Like decompressPayload, but fills only out[0, needed): blocks after it are not decoded, and an
-// LZ4 block holding its end is decoded only up to there (other algorithms decode that block
-// whole). For readers of a basket's data part that do not need the entry-offset array after it,
-// which in a counted array of a few values per entry is most of the payload. The blocks' headers
-// are checked as far as they are decoded; `out` past `needed` is unspecified.
+// LZ4, LZMA or ZSTD block holding its end is decoded only up to there (a ZLIB one is decoded
+// whole: libdeflate decodes whole streams only). For readers of a basket's data part that do not
+// need the entry-offset array after it, which in a counted array of a few values per entry is most
+// of the payload. The blocks' headers are checked as far as they are decoded; `out` past `needed`
+// is unspecified.
 void decompressPayloadPrefix(std::span<const std::byte> in, std::span<std::byte> out,
                              std::uint64_t base_offset, std::size_t needed);
 
