@@ -1,10 +1,9 @@
-// Restart with glibc.malloc.hugetlb=1 and capped arenas (see huge_pages.h).
+// Restart with glibc.malloc.hugetlb=1 and whole-heap top padding (see huge_pages.h).
 #include "common/huge_pages.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <thread>
 
 #include <unistd.h>
 
@@ -23,16 +22,15 @@ namespace hepflow {
 
 namespace {
 constexpr std::string_view kTunable = "glibc.malloc.hugetlb";
-constexpr std::string_view kArenaTunable = "glibc.malloc.arena_max";
+constexpr std::string_view kTopPadTunable = "glibc.malloc.top_pad";
 }  // namespace
 
-std::string restartTunables(const char* current, unsigned cores) {
+std::string restartTunables(const char* current) {
     std::string tunables = current != nullptr ? current : "";
-    const bool one_arena = cores != 0 && cores <= kMaxCoresForOneArena &&
-                           tunables.find(kArenaTunable) == std::string::npos;
+    const bool pad = tunables.find(kTopPadTunable) == std::string::npos;
     if (!tunables.empty()) tunables += ':';
     tunables += std::string(kTunable) + "=1";
-    if (one_arena) tunables += ":" + std::string(kArenaTunable) + "=1";
+    if (pad) tunables += ":" + std::string(kTopPadTunable) + "=" + std::to_string(kThreadHeapBytes);
     return tunables;
 }
 
@@ -62,8 +60,7 @@ void restartWithHugePages(char** argv) {
     std::getline(mode, thp_enabled);
     const char* tunables = std::getenv("GLIBC_TUNABLES");
     if (!hugePageRestartWanted(tunables, std::getenv("HEPFLOW_HUGE_PAGES"), thp_enabled)) return;
-    const std::string with_huge_pages =
-        restartTunables(tunables, std::thread::hardware_concurrency());
+    const std::string with_huge_pages = restartTunables(tunables);
     if (setenv("GLIBC_TUNABLES", with_huge_pages.c_str(), 1) != 0) return;
     std::fflush(nullptr);
     execv("/proc/self/exe", argv);

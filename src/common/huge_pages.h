@@ -3,11 +3,12 @@
 // costs 7-16 us; with 4 KiB pages the first touch of a reduction's ~100 MiB of batches and
 // baskets is ~20,000 faults (0.2 s of a 1.5 s run), with 2 MiB pages a few hundred.
 //
-// glibc advises huge pages only for the first part of a thread's own arena, so on machines of
-// up to 8 cores the restart also asks for a single arena (glibc.malloc.arena_max=1): worker
-// threads share the main heap, huge-paged as it grows. A reduction makes ~30,000 allocations a
-// second per thread above the per-thread cache's 1 KiB, so 8 threads keep one arena's lock
-// a few per cent busy; larger machines keep glibc's arenas (their contention is unmeasured).
+// glibc advises huge pages for the main heap as it grows, but for a thread's own arena only on
+// the heap's first size (the first request plus glibc.malloc.top_pad), not as it grows. The
+// restart therefore also sets top_pad to a whole thread heap (64 MiB of address space, touched
+// only as used), so that each worker thread gets its own huge-paged arena: neither a shared
+// arena's lock and cache-line traffic (arena_max=1, hepflow's earlier answer: 10-11% slower
+// at 2 threads once reads got faster) nor 4 KiB faults in the thread arenas.
 #pragma once
 
 #include <string>
@@ -15,13 +16,12 @@
 
 namespace hepflow {
 
-// The most hardware threads for which the restart asks for a single malloc arena.
-inline constexpr unsigned kMaxCoresForOneArena = 8;
+// The size of one glibc thread heap (HEAP_MAX_SIZE on 64-bit), the top_pad of the restart.
+inline constexpr unsigned long kThreadHeapBytes = 64ul << 20;
 
 // GLIBC_TUNABLES for the restart: `current` (null or empty: nothing) plus
-// glibc.malloc.hugetlb=1 and, with `cores` up to kMaxCoresForOneArena (0: unknown, taken as
-// more) and unless `current` sets it, glibc.malloc.arena_max=1.
-std::string restartTunables(const char* current, unsigned cores);
+// glibc.malloc.hugetlb=1 and, unless `current` sets it, glibc.malloc.top_pad=kThreadHeapBytes.
+std::string restartTunables(const char* current);
 
 // Whether restarting helps: not when THP is off or unknown (`thp_enabled`, the text of
 // /sys/kernel/mm/transparent_hugepage/enabled such as "always [madvise] never", selects

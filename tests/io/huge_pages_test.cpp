@@ -7,7 +7,6 @@
 #include <fstream>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -15,16 +14,16 @@ namespace hepflow {
 namespace {
 
 TEST(HugePages, TunablesKeepWhatIsSetAlready) {
-    EXPECT_EQ(restartTunables(nullptr, 2), "glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1");
-    EXPECT_EQ(restartTunables("", 8), "glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1");
-    EXPECT_EQ(restartTunables("glibc.malloc.check=3", 1),
-              "glibc.malloc.check=3:glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1");
-    // More cores, or an unknown count: glibc's arenas.
-    EXPECT_EQ(restartTunables(nullptr, 9), "glibc.malloc.hugetlb=1");
-    EXPECT_EQ(restartTunables(nullptr, 0), "glibc.malloc.hugetlb=1");
-    // An arena count set by the user stays.
-    EXPECT_EQ(restartTunables("glibc.malloc.arena_max=4", 2),
-              "glibc.malloc.arena_max=4:glibc.malloc.hugetlb=1");
+    const std::string pad = ":glibc.malloc.top_pad=67108864";
+    EXPECT_EQ(restartTunables(nullptr), "glibc.malloc.hugetlb=1" + pad);
+    EXPECT_EQ(restartTunables(""), "glibc.malloc.hugetlb=1" + pad);
+    EXPECT_EQ(restartTunables("glibc.malloc.check=3"),
+              "glibc.malloc.check=3:glibc.malloc.hugetlb=1" + pad);
+    // A padding set by the user stays; arena counts are the user's (or glibc's) too.
+    EXPECT_EQ(restartTunables("glibc.malloc.top_pad=0"),
+              "glibc.malloc.top_pad=0:glibc.malloc.hugetlb=1");
+    EXPECT_EQ(restartTunables("glibc.malloc.arena_max=1"),
+              "glibc.malloc.arena_max=1:glibc.malloc.hugetlb=1" + pad);
 }
 
 TEST(HugePages, RestartOnlyWhenItHelpsAndOnce) {
@@ -58,10 +57,8 @@ TEST(HugePages, TheProbeRestartsOnceWithItsArguments) {
     std::getline(mode, thp_enabled);
     const bool restarts =
         hugePageRestartSupported() && hugePageRestartWanted(nullptr, nullptr, thp_enabled);
-    const unsigned cores = std::thread::hardware_concurrency();
-    const std::string arenas =
-        cores != 0 && cores <= kMaxCoresForOneArena ? ":glibc.malloc.arena_max=1" : "";
-    EXPECT_EQ(runProbe(""), restarts ? "starts=2 tunables=glibc.malloc.hugetlb=1" + arenas +
+    const std::string pad = ":glibc.malloc.top_pad=67108864";
+    EXPECT_EQ(runProbe(""), restarts ? "starts=2 tunables=glibc.malloc.hugetlb=1" + pad +
                                            " args=first,second arg\n"
                                      : "starts=1 tunables= args=first,second arg\n")
         << "THP: " << thp_enabled;
@@ -70,7 +67,7 @@ TEST(HugePages, TheProbeRestartsOnceWithItsArguments) {
               "starts=1 tunables=glibc.malloc.hugetlb=0 args=first,second arg\n");
     if (restarts) {
         EXPECT_EQ(runProbe("GLIBC_TUNABLES=glibc.malloc.check=0"),
-                  "starts=2 tunables=glibc.malloc.check=0:glibc.malloc.hugetlb=1" + arenas +
+                  "starts=2 tunables=glibc.malloc.check=0:glibc.malloc.hugetlb=1" + pad +
                       " args=first,second arg\n");
     }
 }
