@@ -762,7 +762,8 @@ std::vector<frame::Column> Tree::readBranchesOnce(
         const DirectDecoder* selective_decoder =
             task.selective && direct ? interpretation.directDecoder() : nullptr;
         if (selective_decoder != nullptr) {
-            // The few selected entries' offsets are converted as they are read, not all of them.
+            // Offsets from the counter, or the few selected entries' stored ones converted as
+            // they are read: never every stored offset of the basket.
             if (decodeSelectedPart(
                     *selective_decoder,
                     basketData(from_counter ? EntryOffsets::Given : EntryOffsets::Deferred), task,

@@ -118,6 +118,8 @@ private:
     Tree(const RootFile& file, std::string path, std::shared_ptr<TTree> model);
     void addBranch(const TBranch& branch);
     BranchInfo describeBranch(const TBranch& branch, const InterpretationContext& context) const;
+    // Sets BranchInfo::counter of the counted arrays (at open).
+    void findCounters();
     // readBranches (all rows of the range, or the `selection` of them); `direct` lets numeric
     // branches decode straight into their final column (false: every basket decodes into its
     // own column, concatenated afterwards). readBranchesOnce returns {} when the direct path
@@ -138,9 +140,6 @@ private:
     std::uint64_t record_offset_ = 0;  // the TTree key, named in errors about embedded baskets
     std::shared_ptr<TTree> model_;
     std::vector<const TBranch*> branches_;
-    // Sets BranchInfo::counter of the counted arrays (at open).
-    void findCounters();
-
     std::vector<BranchInfo> infos_;  // parallel to branches_
     std::unordered_map<const TBranch*, std::size_t> index_;
     // Counter reads shared by the calls that read a collection's fields (readBranchesOnce).
