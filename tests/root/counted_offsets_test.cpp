@@ -39,16 +39,15 @@ TEST(CountedOffsets, RunningSumsOfEveryIntegerCounter) {
     EXPECT_TRUE(cumulativeCounts(counterColumn<float>(frame::DType::Float32, {1.0f})).empty());
 }
 
-TEST(CountedOffsets, ABasketsOffsetsMustEndAtItsDataPart) {
+TEST(CountedOffsets, ABasketsCountsMustSpanItsDataPart) {
     const std::vector<std::int32_t> sums = {0, 2, 2, 5, 6, 9};
-    std::vector<std::int32_t> offsets;
-    // The basket of entries 1..3 (running counts 2, 2, 5, 6), 4-byte items: 16 bytes of data.
-    EXPECT_TRUE(offsetsFromCounts(std::span(sums).subspan(1, 4), 4, 16, offsets));
-    EXPECT_EQ(offsets, (std::vector<std::int32_t>{0, 0, 12, 16}));
-    EXPECT_FALSE(offsetsFromCounts(std::span(sums).subspan(1, 4), 4, 20, offsets));
-    EXPECT_FALSE(offsetsFromCounts(std::span(sums).subspan(1, 4), 8, 16, offsets));
-    EXPECT_TRUE(offsetsFromCounts(std::span(sums).subspan(2, 1), 4, 0, offsets));  // no entries
-    EXPECT_EQ(offsets, (std::vector<std::int32_t>{0}));
+    // The basket of entries 1..3 (running counts 2, 2, 5, 6): 4 items, 16 bytes of floats.
+    EXPECT_TRUE(countsSpanData(std::span(sums).subspan(1, 4), 4, 16));
+    EXPECT_FALSE(countsSpanData(std::span(sums).subspan(1, 4), 4, 20));
+    EXPECT_FALSE(countsSpanData(std::span(sums).subspan(1, 4), 8, 16));
+    EXPECT_TRUE(countsSpanData(std::span(sums).subspan(2, 1), 4, 0));  // no entries
+    EXPECT_FALSE(countsSpanData({}, 4, 0));
+    EXPECT_FALSE(countsSpanData(std::span(sums), 0, 0));
 }
 
 TEST(CountedOffsets, CacheFindsRangesInsideARead) {

@@ -40,10 +40,18 @@ void appendConstantOffsets(Column& out, std::size_t num_entries, std::int64_t pe
     basket.reader().failAt(position, message);
 }
 
-// A basket's entry offsets relative to its data part, in either of BasketData's forms, for the
-// selective decoders that read a few entries: converted ones, or stored ones converted one at
-// a time (the closing offset is the data size: ROOT's stored one is unreliable). Unchecked: a
-// damaged stored offset comes out negative or past the data, which the callers' checks catch.
+// A basket's entry offsets relative to its data part, in any of BasketData's forms, for the
+// selective decoders that read a few entries: converted ones, the counter's running sums, or
+// stored ones converted one at a time (the closing offset is the data size: ROOT's stored one
+// is unreliable). Unchecked: a damaged stored offset comes out negative or past the data, which
+// the callers' checks catch.
+struct CountedOffsets {
+    const std::int32_t* running_counts;
+    std::int64_t item_bytes;
+    std::int64_t operator[](std::size_t i) const {
+        return (static_cast<std::int64_t>(running_counts[i]) - running_counts[0]) * item_bytes;
+    }
+};
 struct ConvertedOffsets {
     const std::int32_t* offsets;
     std::int64_t operator[](std::size_t i) const { return offsets[i]; }
@@ -64,6 +72,10 @@ struct StoredOffsets {
 template <class Body>
 bool withEntryOffsets(const BasketData& basket, Body&& body) {
     const auto n = static_cast<std::size_t>(basket.num_entries);
+    if (basket.running_counts.size() == n + 1) {
+        body(CountedOffsets{basket.running_counts.data(), basket.counted_item_bytes});
+        return true;
+    }
     if (basket.entry_offsets.size() == n + 1) {
         body(ConvertedOffsets{basket.entry_offsets.data()});
         return true;
@@ -203,6 +215,12 @@ public:
     std::optional<std::size_t> countValues(const BasketData& basket, std::int64_t begin,
                                            std::int64_t end) const override {
         if (!counted_) return static_cast<std::size_t>(end - begin) * values_per_item_;
+        if (begin < 0 || begin > end || end > basket.num_entries) return std::nullopt;
+        if (hasRunningCounts(basket))
+            return static_cast<std::size_t>(
+                       basket.running_counts[static_cast<std::size_t>(end)] -
+                       basket.running_counts[static_cast<std::size_t>(begin)]) *
+                   values_per_item_;
         const auto& offsets = basket.entry_offsets;
         if (begin < 0 || begin > end || end > basket.num_entries ||
             offsets.size() != static_cast<std::size_t>(basket.num_entries) + 1)
@@ -231,6 +249,23 @@ public:
                 for (std::size_t i = 0; i < rows; ++i)
                     offsets[i] = value_base + static_cast<std::int64_t>(i + 1) * per_entry;
             }
+            return true;
+        }
+        if (hasRunningCounts(basket)) {
+            // Valid by construction (see BasketData::running_counts): no checks, no divisions.
+            const std::int32_t* counts = basket.running_counts.data();
+            const std::int32_t first_count = counts[begin];
+            const auto per_item = static_cast<std::int64_t>(values_per_item_);
+            if (static_cast<std::size_t>(counts[end] - first_count) * values_per_item_ !=
+                num_values)
+                return false;
+            for (std::size_t i = 0; i < rows; ++i)
+                offsets[i] =
+                    value_base +
+                    (counts[static_cast<std::size_t>(begin) + i + 1] - first_count) * per_item;
+            const auto first_byte =
+                (static_cast<std::int64_t>(first_count) - counts[0]) * basket.counted_item_bytes;
+            codec_.decode(basket.data.data() + first_byte, dst, num_values);
             return true;
         }
         checkCountedBasket(basket);
@@ -393,6 +428,10 @@ private:
             failBasket(basket, 0,
                        fmt::format("basket of {} entries of {} bytes holds {} bytes", n, item,
                                    basket.data.size()));
+    }
+
+    bool hasRunningCounts(const BasketData& basket) const {
+        return basket.running_counts.size() == static_cast<std::size_t>(basket.num_entries) + 1;
     }
 
     // The checks of decodeCounted, without writing anything.

@@ -117,7 +117,7 @@ std::vector<std::int32_t> relativeEntryOffsets(std::span<const std::int32_t> raw
 }
 
 Basket Basket::read(std::vector<std::byte> record, const BasketLocation& where) {
-    Basket basket = parse(record, where, nullptr, EntryOffsets::Converted, {});
+    Basket basket = parse(record, where, nullptr, EntryOffsets::Converted, {}, 0);
     // Moving the vector keeps its buffer, which a raw basket's bytes_ points into.
     if (!basket.header_.key.isCompressed()) basket.storage_ = std::move(record);
     return basket;
@@ -125,13 +125,13 @@ Basket Basket::read(std::vector<std::byte> record, const BasketLocation& where) 
 
 Basket Basket::readView(std::span<const std::byte> record, const BasketLocation& where,
                         std::vector<std::byte>& scratch, EntryOffsets offsets,
-                        std::span<const std::int32_t> given) {
-    return parse(record, where, &scratch, offsets, given);
+                        std::span<const std::int32_t> given, std::int64_t item_bytes) {
+    return parse(record, where, &scratch, offsets, given, item_bytes);
 }
 
 Basket Basket::parse(std::span<const std::byte> record, const BasketLocation& where,
                      std::vector<std::byte>* scratch, EntryOffsets offsets,
-                     std::span<const std::int32_t> given) {
+                     std::span<const std::int32_t> given, std::int64_t item_bytes) {
     Basket basket;
     ByteOrigin record_origin{where.file, where.objectName(), where.seek, false, 0};
     ByteReader reader(record, record_origin);
@@ -195,15 +195,19 @@ Basket Basket::parse(std::span<const std::byte> record, const BasketLocation& wh
                    key.isCompressed(), key.fKeylen};
 
     if (offsets == EntryOffsets::Given) {
-        // The caller's offsets replace the stored array, which was not even decompressed.
+        // The counter's sums replace the stored array, which was not even decompressed.
         const auto entries = static_cast<std::size_t>(basket.header_.fNevBuf);
-        if (given.size() != entries + 1 || given.front() != 0 ||
-            static_cast<std::size_t>(given.back()) != data_size)
+        const std::int64_t given_bytes =
+            given.size() == entries + 1
+                ? (static_cast<std::int64_t>(given.back()) - given.front()) * item_bytes
+                : -1;
+        if (given_bytes != static_cast<std::int64_t>(data_size))
             throwAt<FormatError>(fmt::format("the counter branch gives {} bytes to the basket's "
                                              "{} entries, whose data part holds {}",
-                                             given.empty() ? 0 : given.back(), entries, data_size),
+                                             given_bytes, entries, data_size),
                                  where.file, where.objectName(), where.seek);
-        basket.given_entry_offsets_ = given;
+        basket.running_counts_ = given;
+        basket.counted_item_bytes_ = item_bytes;
         return basket;
     }
     // The entry-offset array: int32 n, then n offsets from the key start (7.1).
@@ -240,6 +244,8 @@ BasketData Basket::view() const {
     data.entry_offsets = entryOffsets();
     data.stored_entry_offsets = stored_entry_offsets_;
     data.stored_offsets_origin = header_.key.fKeylen;
+    data.running_counts = running_counts_;
+    data.counted_item_bytes = counted_item_bytes_;
     data.num_entries = header_.fNevBuf;
     data.origin = data_origin_;
     return data;

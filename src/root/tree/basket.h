@@ -79,13 +79,13 @@ public:
     // The same checks, but the record stays with the caller (it must outlive the basket) and a
     // compressed payload goes into `scratch`, which only ever grows so that one thread can reuse
     // it for all its baskets without refilling it; the basket views `scratch` until it changes.
-    // With EntryOffsets::Given, `given` holds numEntries() + 1 offsets relative to the data
-    // part, increasing, the last one fLast - fKeylen (else FormatError); it must outlive the
-    // basket.
+    // With EntryOffsets::Given, `given` holds the counter's running sums over the basket's
+    // entries (numEntries() + 1, never decreasing), which times `item_bytes` must span the data
+    // part exactly (else FormatError); it must outlive the basket (BasketData::running_counts).
     static Basket readView(std::span<const std::byte> record, const BasketLocation& where,
                            std::vector<std::byte>& scratch,
                            EntryOffsets offsets = EntryOffsets::Converted,
-                           std::span<const std::int32_t> given = {});
+                           std::span<const std::int32_t> given = {}, std::int64_t item_bytes = 0);
 
     Basket(Basket&&) = default;
     Basket& operator=(Basket&&) = default;
@@ -99,9 +99,8 @@ public:
     // The data part: fLast - fKeylen bytes.
     std::span<const std::byte> data() const { return bytes_.subspan(data_begin_, data_size_); }
     // numEntries() + 1 offsets relative to data(), or empty for a branch without offsets (and
-    // for deferred ones, which view() passes on as stored).
+    // for deferred or given ones, which view() passes on as they are).
     std::span<const std::int32_t> entryOffsets() const {
-        if (!given_entry_offsets_.empty()) return given_entry_offsets_;
         return {entry_offsets_.get(), num_entry_offsets_};
     }
     // The view an Interpretation decodes; valid while this basket lives.
@@ -112,7 +111,7 @@ private:
     // read and readView: `scratch` null means the payload gets its own storage_.
     static Basket parse(std::span<const std::byte> record, const BasketLocation& where,
                         std::vector<std::byte>* scratch, EntryOffsets offsets,
-                        std::span<const std::int32_t> given);
+                        std::span<const std::int32_t> given, std::int64_t item_bytes);
 
     BasketHeader header_;
     CompressionAlgorithm compression_ = CompressionAlgorithm::None;
@@ -123,9 +122,10 @@ private:
     // Not a vector: filled right after allocation, so zeroing it first would be wasted work.
     std::unique_ptr<std::int32_t[]> entry_offsets_;
     std::size_t num_entry_offsets_ = 0;
-    std::span<const std::byte> stored_entry_offsets_;    // EntryOffsets::Deferred: as stored
-    std::span<const std::int32_t> given_entry_offsets_;  // EntryOffsets::Given
-    ByteOrigin data_origin_;                             // context of data()[0] for decode errors
+    std::span<const std::byte> stored_entry_offsets_;  // EntryOffsets::Deferred: as stored
+    std::span<const std::int32_t> running_counts_;     // EntryOffsets::Given
+    std::int64_t counted_item_bytes_ = 0;
+    ByteOrigin data_origin_;  // context of data()[0] for decode errors
 };
 
 // Compression algorithm of a basket from a prefix of its record (enough bytes for the key

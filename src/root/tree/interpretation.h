@@ -33,6 +33,12 @@ struct BasketData {
     // decoding of counted arrays reads it, converting just the entries it keeps.
     std::span<const std::byte> stored_entry_offsets;
     std::int32_t stored_offsets_origin = 0;
+    // Instead of both, for a counted array read with its counter (EntryOffsets::Given): the
+    // counter's running sums over the basket's entries (num_entries + 1 values), so that entry
+    // i's bytes start at (running_counts[i] - running_counts[0]) * counted_item_bytes. Checked
+    // by the reader to end exactly at data.size(), and never decreasing.
+    std::span<const std::int32_t> running_counts;
+    std::int64_t counted_item_bytes = 0;
     std::int64_t num_entries = 0;
     // Error context and the reference origin (fKeylen) for object pointers in the data.
     ByteOrigin origin;

@@ -569,23 +569,29 @@ std::vector<frame::Column> Tree::readBranchesOnce(
         for (std::size_t& c : counter_of)
             if (c != kNoCounter && !counters[c].cumulative.counts) c = kNoCounter;
     }
-    // A basket's entry offsets from its counter's values, into `offsets`; false when there are
-    // none or they do not add up to its data part (fLast - fKeylen from the raw header).
-    const auto offsetsFromCounter = [&](const BasketTask& task,
-                                        std::vector<std::int32_t>& offsets) {
+    // A basket's running counts from its counter, with the bytes one count stands for; empty
+    // when there are none or they do not add up to its data part (fLast - fKeylen from the raw
+    // header), which leaves the basket to its stored offsets.
+    struct GivenCounts {
+        std::span<const std::int32_t> running;
+        std::int64_t item_bytes = 0;
+    };
+    const auto countsFromCounter = [&](const BasketTask& task) -> GivenCounts {
         const std::size_t c = counter_of[task.output];
-        if (c == kNoCounter || !task.slot->onDisk()) return false;
+        if (c == kNoCounter || !task.slot->onDisk()) return {};
         const BasketExtent extent = wholeBasketExtent(records[task.buffer], task.slot->seek);
-        if (extent.object_bytes == 0) return false;
+        if (extent.object_bytes == 0) return {};
         const detail::CounterCache::Cached& cumulative = counters[c].cumulative;
         const auto start = static_cast<std::size_t>(task.slot->first_entry - cumulative.first);
-        const auto sums = std::span<const std::int32_t>(*cumulative.counts)
-                              .subspan(start, static_cast<std::size_t>(task.slot->num_entries) + 1);
-        return detail::offsetsFromCounts(
-            sums,
-            static_cast<std::int64_t>(
-                task.info->interpretation->directDecoder()->countedItemBytes()),
-            static_cast<std::int64_t>(extent.data_bytes), offsets);
+        const auto running =
+            std::span<const std::int32_t>(*cumulative.counts)
+                .subspan(start, static_cast<std::size_t>(task.slot->num_entries) + 1);
+        const auto item_bytes = static_cast<std::int64_t>(
+            task.info->interpretation->directDecoder()->countedItemBytes());
+        if (!detail::countsSpanData(running, item_bytes,
+                                    static_cast<std::int64_t>(extent.data_bytes)))
+            return {};
+        return {running, item_bytes};
     };
 
     const auto locate = [&](const BasketTask& task) {
@@ -728,17 +734,16 @@ std::vector<frame::Column> Tree::readBranchesOnce(
         // The task's decompressed basket: held from the sizing pass, decompressed into this
         // thread's scratch (kept alive by `basket`), or embedded in the TTree record.
         std::optional<Basket> basket;
-        // Offsets from the counter: valid while `basket` is (no other task runs on this thread
-        // meanwhile, as for `scratch`).
-        thread_local std::vector<std::int32_t> counted_offsets;
-        const bool from_counter = !held[t] && offsetsFromCounter(task, counted_offsets);
+        const GivenCounts counted = held[t] ? GivenCounts{} : countsFromCounter(task);
+        const bool from_counter = !counted.running.empty();
         const auto basketData = [&](EntryOffsets offsets) -> BasketData {
             if (held[t]) return held[t]->view();
             if (!slot.onDisk()) return embeddedData(task);
             const bool given = offsets == EntryOffsets::Given;
-            basket.emplace(Basket::readView(records[task.buffer], locate(task), scratch, offsets,
-                                            given ? std::span<const std::int32_t>(counted_offsets)
-                                                  : std::span<const std::int32_t>()));
+            basket.emplace(
+                Basket::readView(records[task.buffer], locate(task), scratch, offsets,
+                                 given ? counted.running : std::span<const std::int32_t>(),
+                                 given ? counted.item_bytes : 0));
             checkEntries(task, *basket);
             return basket->view();
         };

@@ -45,18 +45,10 @@ std::vector<std::int32_t> cumulativeCounts(const frame::Column& counter) {
     }
 }
 
-bool offsetsFromCounts(std::span<const std::int32_t> cumulative, std::int64_t item_bytes,
-                       std::int64_t data_bytes, std::vector<std::int32_t>& offsets) {
-    if (cumulative.empty() || item_bytes <= 0) return false;
-    const std::int32_t base = cumulative.front();
-    const std::size_t n = cumulative.size() - 1;
-    if (static_cast<std::int64_t>(cumulative[n] - base) * item_bytes != data_bytes) return false;
-    offsets.resize(n + 1);
-    // The sums never decrease, so every offset lies in [0, data_bytes], which fits an int32
-    // (data_bytes does): the int32 arithmetic below cannot overflow, and vectorizes.
-    const auto item = static_cast<std::int32_t>(item_bytes);
-    for (std::size_t i = 0; i <= n; ++i) offsets[i] = (cumulative[i] - base) * item;
-    return true;
+bool countsSpanData(std::span<const std::int32_t> running, std::int64_t item_bytes,
+                    std::int64_t data_bytes) {
+    if (running.empty() || item_bytes <= 0) return false;
+    return (static_cast<std::int64_t>(running.back()) - running.front()) * item_bytes == data_bytes;
 }
 
 CounterCache::Cached CounterCache::find(const TBranch* counter, std::int64_t first,

@@ -1,7 +1,7 @@
 // Entry offsets of counted arrays from their counter branch (Muon_pt[nMuon] from nMuon): the
 // counts as running sums, a per-tree cache of them (a reduction reads a collection's fields in
-// several calls per work unit, each needing the same counter), and one basket's offsets from
-// them. Internal to Tree.
+// several calls per work unit, each needing the same counter), and whether they fit a basket.
+// Internal to Tree.
 #pragma once
 
 #include <cstddef>
@@ -24,12 +24,11 @@ namespace hepflow::root::detail {
 // ranges are not worth counting).
 std::vector<std::int32_t> cumulativeCounts(const frame::Column& counter);
 
-// The num_entries + 1 offsets (relative to the data part) of a basket whose entries' running
-// counts are `cumulative` (num_entries + 1 values, from the basket's first entry), for items of
-// `item_bytes`, into `offsets`. False when they do not end at `data_bytes`: the basket then
-// keeps its stored offsets.
-bool offsetsFromCounts(std::span<const std::int32_t> cumulative, std::int64_t item_bytes,
-                       std::int64_t data_bytes, std::vector<std::int32_t>& offsets);
+// Whether a basket whose entries' running counts are `running` (num_entries + 1 values, from
+// its first entry) holds exactly `data_bytes` of items of `item_bytes`: then the counts give its
+// entry offsets (BasketData::running_counts), else it keeps its stored ones.
+bool countsSpanData(std::span<const std::int32_t> running, std::int64_t item_bytes,
+                    std::int64_t data_bytes);
 
 // The running counts of recent (counter, entry range) reads, shared between threads.
 class CounterCache {
