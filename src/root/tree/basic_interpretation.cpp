@@ -40,18 +40,11 @@ void appendConstantOffsets(Column& out, std::size_t num_entries, std::int64_t pe
     basket.reader().failAt(position, message);
 }
 
-// A basket's entry offsets relative to its data part, in any of BasketData's forms, for the
-// selective decoders that read a few entries: converted ones, the counter's running sums, or
-// stored ones converted one at a time (the closing offset is the data size: ROOT's stored one
-// is unreliable). Unchecked: a damaged stored offset comes out negative or past the data, which
-// the callers' checks catch.
-struct CountedOffsets {
-    const std::int32_t* running_counts;
-    std::int64_t item_bytes;
-    std::int64_t operator[](std::size_t i) const {
-        return (static_cast<std::int64_t>(running_counts[i]) - running_counts[0]) * item_bytes;
-    }
-};
+// A basket's entry offsets relative to its data part, in either of its stored forms, for the
+// selective decoders that read a few entries (running counts have their own path): converted
+// ones, or stored ones converted one at a time (the closing offset is the data size: ROOT's
+// stored one is unreliable). Unchecked: a damaged stored offset comes out negative or past the
+// data, which the callers' checks catch.
 struct ConvertedOffsets {
     const std::int32_t* offsets;
     std::int64_t operator[](std::size_t i) const { return offsets[i]; }
@@ -72,10 +65,6 @@ struct StoredOffsets {
 template <class Body>
 bool withEntryOffsets(const BasketData& basket, Body&& body) {
     const auto n = static_cast<std::size_t>(basket.num_entries);
-    if (basket.running_counts.size() == n + 1) {
-        body(CountedOffsets{basket.running_counts.data(), basket.counted_item_bytes});
-        return true;
-    }
     if (basket.entry_offsets.size() == n + 1) {
         body(ConvertedOffsets{basket.entry_offsets.data()});
         return true;
@@ -285,6 +274,19 @@ public:
                                                    std::span<const std::int64_t> rows,
                                                    std::int64_t row_shift) const override {
         if (!counted_) return rows.size() * values_per_item_;
+        if (hasRunningCounts(basket)) {
+            // Valid by construction: only the rows are checked.
+            const std::int32_t* counts = basket.running_counts.data();
+            std::int64_t items = 0;
+            bool bad_row = false;
+            for (const std::int64_t selected : rows) {
+                const std::int64_t row = selected + row_shift;
+                bad_row |= (row < 0) | (row >= basket.num_entries);
+                if (bad_row) return std::nullopt;
+                items += counts[row + 1] - counts[row];
+            }
+            return static_cast<std::size_t>(items) * values_per_item_;
+        }
         const auto data_bytes = static_cast<std::int64_t>(basket.data.size());
         std::int64_t bytes = 0;
         bool bad = false;
@@ -332,6 +334,30 @@ public:
                     offsets[k] = value_base + static_cast<std::int64_t>(k + 1) * per_entry;
             }
             return true;
+        }
+        if (hasRunningCounts(basket)) {
+            // Valid by construction (BasketData::running_counts): no checks, no divisions.
+            const std::int32_t* counts = basket.running_counts.data();
+            const std::byte* data = basket.data.data();
+            const auto data_bytes = static_cast<std::int64_t>(basket.data.size());
+            const std::int64_t item_bytes = basket.counted_item_bytes;
+            const auto per_item = static_cast<std::size_t>(values_per_item_);
+            std::size_t written = 0;
+            for (std::size_t k = 0; k < rows.size(); ++k) {
+                const std::size_t row = rowAt(k);
+                const std::int64_t begin =
+                    (static_cast<std::int64_t>(counts[row]) - counts[0]) * item_bytes;
+                const auto count =
+                    static_cast<std::size_t>(counts[row + 1] - counts[row]) * per_item;
+                // `values` holds num_values (what countSelectedValues found in the same counts);
+                // the space after it belongs to another basket's task.
+                if (count > num_values - written) return false;
+                decodeEntryValues(data + begin, data_bytes - begin, dst + written, count,
+                                  num_values - written);
+                written += count;
+                offsets[k] = value_base + static_cast<std::int64_t>(written);
+            }
+            return written == num_values;
         }
         // Only the selected entries are checked: the others are never read (a basket read for
         // a selection may even keep its entry offsets as stored, converting only these). One
