@@ -145,12 +145,30 @@ void decompressZlibBlock(std::span<const std::byte> in, std::span<std::byte> out
 
 namespace {
 
-lzma_stream& startLzmaDecoder() {
+// Runs this thread's xz decoder over `in` into `out` until the stream ends, a call makes no
+// progress, or (with LZMA_RUN) `out` is full. Sets `r` to the last result and returns the
+// stream, which tells what is left of both.
+lzma_stream& inflateLzma(std::span<const std::byte> in, std::span<std::byte> out,
+                         lzma_action action, lzma_ret& r) {
     thread_local LzmaStream decoder;
     lzma_stream& s = decoder.stream;
-    const lzma_ret r = lzma_stream_decoder(&s, kLzmaDecoderMemoryLimit, 0);
+    r = lzma_stream_decoder(&s, kLzmaDecoderMemoryLimit, 0);
     if (r == LZMA_MEM_ERROR) throw std::bad_alloc();
     if (r != LZMA_OK) throwFormat(fmt::format("cannot start xz decoder: {}", lzmaResultName(r)));
+    s.next_in = asBytes(in);
+    s.avail_in = in.size();
+    s.next_out = asBytes(out);
+    s.avail_out = out.size();
+    // With the whole input available liblzma normally finishes in one call; it returns LZMA_OK
+    // only while it still makes progress, so this loop ends.
+    while (r == LZMA_OK && (action == LZMA_FINISH || s.avail_out > 0)) {
+        const std::size_t in_before = s.avail_in;
+        const std::size_t out_before = s.avail_out;
+        r = lzma_code(&s, action);
+        if (r == LZMA_OK && s.avail_in == in_before && s.avail_out == out_before)
+            r = LZMA_BUF_ERROR;
+    }
+    if (r == LZMA_MEM_ERROR) throw std::bad_alloc();
     return s;
 }
 
@@ -165,21 +183,8 @@ ZSTD_DCtx& threadZstdDecoder() {
 
 void decompressLzmaBlockPrefix(std::span<const std::byte> in, std::span<std::byte> out,
                                std::size_t needed) {
-    lzma_stream& s = startLzmaDecoder();
-    s.next_in = asBytes(in);
-    s.avail_in = in.size();
-    s.next_out = asBytes(out);
-    s.avail_out = std::min(needed, out.size());
     lzma_ret r = LZMA_OK;
-    // Ends when the wanted bytes are out, at the stream's end, or when a call makes no progress.
-    while (r == LZMA_OK && s.avail_out > 0) {
-        const std::size_t in_before = s.avail_in;
-        const std::size_t out_before = s.avail_out;
-        r = lzma_code(&s, LZMA_RUN);
-        if (r == LZMA_OK && s.avail_in == in_before && s.avail_out == out_before)
-            r = LZMA_BUF_ERROR;
-    }
-    if (r == LZMA_MEM_ERROR) throw std::bad_alloc();
+    const lzma_stream& s = inflateLzma(in, out.first(std::min(needed, out.size())), LZMA_RUN, r);
     if ((r != LZMA_OK && r != LZMA_STREAM_END) || s.avail_out != 0) {
         throwFormat(
             fmt::format("XZ block does not inflate to its first {} of {} declared "
@@ -211,23 +216,8 @@ void decompressZstdBlockPrefix(std::span<const std::byte> in, std::span<std::byt
 }
 
 void decompressLzmaBlock(std::span<const std::byte> in, std::span<std::byte> out) {
-    lzma_stream& s = startLzmaDecoder();
     lzma_ret r = LZMA_OK;
-    s.next_in = asBytes(in);
-    s.avail_in = in.size();
-    s.next_out = asBytes(out);
-    s.avail_out = out.size();
-    // With LZMA_FINISH and the whole input available liblzma normally finishes in one call; it
-    // returns LZMA_OK only while it still makes progress, so this loop ends.
-    do {
-        const std::size_t in_before = s.avail_in;
-        const std::size_t out_before = s.avail_out;
-        r = lzma_code(&s, LZMA_FINISH);
-        if (r == LZMA_OK && s.avail_in == in_before && s.avail_out == out_before) {
-            r = LZMA_BUF_ERROR;
-        }
-    } while (r == LZMA_OK);
-    if (r == LZMA_MEM_ERROR) throw std::bad_alloc();
+    const lzma_stream& s = inflateLzma(in, out, LZMA_FINISH, r);
     if (r != LZMA_STREAM_END) {
         throwFormat(fmt::format("XZ block does not inflate to its declared {} bytes: {}",
                                 out.size(), lzmaResultName(r)));

@@ -211,9 +211,7 @@ public:
                        basket.running_counts[static_cast<std::size_t>(begin)]) *
                    values_per_item_;
         const auto& offsets = basket.entry_offsets;
-        if (begin < 0 || begin > end || end > basket.num_entries ||
-            offsets.size() != static_cast<std::size_t>(basket.num_entries) + 1)
-            return std::nullopt;
+        if (offsets.size() != static_cast<std::size_t>(basket.num_entries) + 1) return std::nullopt;
         const std::int64_t bytes = static_cast<std::int64_t>(offsets[end]) - offsets[begin];
         if (bytes < 0 || offsets[begin] < 0 ||
             static_cast<std::size_t>(offsets[end]) > basket.data.size())

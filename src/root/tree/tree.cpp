@@ -262,6 +262,25 @@ void Tree::findCounters() {
     }
 }
 
+detail::CounterCache::Cached Tree::counterSums(const TBranch& counter, std::int64_t first,
+                                               std::int64_t end) const {
+    if (auto cached = counter_cache_.find(&counter, first, end); cached.counts) return cached;
+    const TBranch* counter_branch[] = {&counter};
+    try {
+        auto read = readBranchesOnce(counter_branch, first, end, std::nullopt, true);
+        if (read.size() != 1) return {};
+        auto sums = detail::cumulativeCounts(read.front());
+        if (sums.empty()) return {};
+        const detail::CounterCache::Counts counts =
+            std::make_shared<const std::vector<std::int32_t>>(std::move(sums));
+        counter_cache_.insert(&counter, first, end, counts);
+        return {counts, first};
+    } catch (const Error&) {
+        // Left to the stored offsets; reading the counter itself reports the damage.
+        return {};
+    }
+}
+
 void Tree::addBranch(const TBranch& branch) {
     index_.emplace(&branch, branches_.size());
     branches_.push_back(&branch);
@@ -546,26 +565,8 @@ std::vector<frame::Column> Tree::readBranchesOnce(
             it->end_entry = std::max(it->end_entry, end);
             counter_of[task.output] = static_cast<std::size_t>(it - counters.begin());
         }
-        for (CounterValues& counts : counters) {
-            counts.cumulative =
-                counter_cache_.find(counts.counter, counts.first_entry, counts.end_entry);
-            if (counts.cumulative.counts) continue;
-            const TBranch* counter_branch[] = {counts.counter};
-            try {
-                auto read = readBranchesOnce(counter_branch, counts.first_entry, counts.end_entry,
-                                             std::nullopt, true);
-                if (read.size() != 1) continue;
-                auto sums = detail::cumulativeCounts(read.front());
-                if (sums.empty()) continue;
-                counts.cumulative = {
-                    std::make_shared<const std::vector<std::int32_t>>(std::move(sums)),
-                    counts.first_entry};
-                counter_cache_.insert(counts.counter, counts.first_entry, counts.end_entry,
-                                      counts.cumulative.counts);
-            } catch (const Error&) {
-                // Left to the stored offsets; reading the counter itself reports the damage.
-            }
-        }
+        for (CounterValues& counts : counters)
+            counts.cumulative = counterSums(*counts.counter, counts.first_entry, counts.end_entry);
         for (std::size_t& c : counter_of)
             if (c != kNoCounter && !counters[c].cumulative.counts) c = kNoCounter;
     }

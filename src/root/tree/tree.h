@@ -120,6 +120,10 @@ private:
     BranchInfo describeBranch(const TBranch& branch, const InterpretationContext& context) const;
     // Sets BranchInfo::counter of the counted arrays (at open).
     void findCounters();
+    // Running sums of the counter's values over entries [first, end), from the cache or read
+    // (and cached); null counts when it cannot be read or holds counts no basket could use.
+    detail::CounterCache::Cached counterSums(const TBranch& counter, std::int64_t first,
+                                             std::int64_t end) const;
     // readBranches (all rows of the range, or the `selection` of them); `direct` lets numeric
     // branches decode straight into their final column (false: every basket decodes into its
     // own column, concatenated afterwards). readBranchesOnce returns {} when the direct path
