@@ -135,6 +135,7 @@ private:
     std::vector<frame::Column> readBranchesOnce(
         std::span<const TBranch* const> branches, std::int64_t entry_begin, std::int64_t entry_end,
         std::optional<std::span<const std::int64_t>> selection, bool direct) const;
+    class BranchRead;  // one readBranchesOnce call (branch_read.cpp)
     // Throws UsageError unless `rows` increase and lie in [0, length).
     void checkSelection(std::span<const std::int64_t> rows, std::int64_t length,
                         const TBranch& branch) const;
