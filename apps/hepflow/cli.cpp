@@ -189,6 +189,10 @@ int runCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
     reduce->add_option("--output-dir", reduce_options.output_dir,
                        "Folder for relative output paths");
     reduce->add_option("--report", reduce_options.report_json, "Write the report as JSON here");
+    reduce->add_flag("--steps", reduce_options.steps,
+                     "Also print where the time went step by step: reading, keeping the rows\n"
+                     "that passed the filters, and evaluating each object selection, define\n"
+                     "and filter, in the order they ran (the report always has them)");
     reduce->callback([&] {
         reduce_options.progress = &err == &std::cerr && isatty(STDERR_FILENO) == 1;
         command = [&] { runReduce(reduce_options, out, err); };

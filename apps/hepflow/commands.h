@@ -73,6 +73,7 @@ struct ReduceOptions {
     std::vector<std::string> overrides;  // KEY=VALUE settings applied over the config
     std::string output_dir;              // where relative output paths go ("" = as given)
     std::string report_json;             // cut-flow and timing report as JSON ("" = none)
+    bool steps = false;                  // also print the time of each step of the graph
     bool progress = false;               // a progress bar on `err` (for a terminal)
 };
 void runReduce(const ReduceOptions& options, std::ostream& out, std::ostream& err);

@@ -129,7 +129,28 @@ nlohmann::json reportJson(const engine::ReduceConfig& config, const engine::Data
     report["stage_seconds"] = {{"read_decode", metrics.read_seconds},
                                {"evaluate", metrics.evaluate_seconds},
                                {"write", metrics.write_seconds}};
+    json steps = json::array();
+    for (const auto& step : metrics.steps)
+        steps.push_back({{"name", step.name},
+                         {"kind", step.kind},
+                         {"events", step.rows},
+                         {"read_seconds", step.read_seconds},
+                         {"keep_rows_seconds", step.filter_seconds},
+                         {"evaluate_seconds", step.evaluate_seconds}});
+    report["steps"] = steps;
     return report;
+}
+
+// The profile of `hepflow reduce --steps`: one line per step in the order they ran.
+void printSteps(std::ostream& out, const engine::RunMetrics& metrics) {
+    out << "steps (in the order they ran; milliseconds summed over threads):\n";
+    TextTable table;
+    table.addRow({"STEP", "KIND", "EVENTS", "READ", "KEEP ROWS", "EVALUATE"});
+    const auto ms = [](double seconds) { return fmt::format("{:.1f}", 1e3 * seconds); };
+    for (const auto& step : metrics.steps)
+        table.addRow({step.name, step.kind, std::to_string(step.rows), ms(step.read_seconds),
+                      ms(step.filter_seconds), ms(step.evaluate_seconds)});
+    table.print(out, "  ");
 }
 
 void printReport(std::ostream& out, const engine::ReduceConfig& config,
@@ -209,6 +230,7 @@ void runReduce(const ReduceOptions& options, std::ostream& out, std::ostream& er
     progress.finish();
 
     printReport(out, config, *dataset, result);
+    if (options.steps) printSteps(out, result.metrics);
     if (!options.report_json.empty()) {
         std::ofstream report(options.report_json);
         report << reportJson(config, *dataset, result).dump(2) << '\n';

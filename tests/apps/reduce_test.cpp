@@ -123,9 +123,11 @@ TEST_F(Reduce, DimuonExampleMatchesHandLoops) {
     jsroot::ScratchDir dir;
     const auto run =
         runHepflow({"reduce", kExamples + "/dimuon.yaml", "-i", sample_, "--output-dir",
-                    dir.file("out"), "--report", dir.file("report.json")});
+                    dir.file("out"), "--report", dir.file("report.json"), "--steps"});
     ASSERT_EQ(run.status, 0) << run.err;
     EXPECT_NE(run.out.find("cut flow:"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("steps (in the order they ran"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("GoodMuon (mask)"), std::string::npos) << run.out;
     EXPECT_NE(run.out.find("z_window"), std::string::npos) << run.out;
     EXPECT_NE(run.out.find("events/s"), std::string::npos) << run.out;
 
@@ -182,6 +184,37 @@ TEST_F(Reduce, DimuonExampleMatchesHandLoops) {
     EXPECT_EQ(report["outputs"][0]["events"], n_window);
     EXPECT_EQ(report["outputs"][1]["events"], static_cast<std::int64_t>(exclusive.size()));
     EXPECT_GT(report["bytes_read"].get<std::int64_t>(), 0);
+    // The profile, in the lazy order: each step saw the events that passed the filters before
+    // it, and the first step read its column (the trigger bit).
+    const json& steps = report["steps"];
+    ASSERT_GT(steps.size(), 6u);
+    EXPECT_EQ(steps[0]["name"], "trigger");
+    EXPECT_EQ(steps[0]["kind"], "filter");
+    EXPECT_EQ(steps[0]["events"], 20000);
+    EXPECT_GT(steps[0]["read_seconds"].get<double>(), 0);
+    const auto step = [&](const std::string& name) {
+        for (const json& s : steps)
+            if (s["name"] == name) return s;
+        ADD_FAILURE() << "no step " << name;
+        return json();
+    };
+    EXPECT_EQ(step("GoodMuon (mask)")["kind"], "objects");
+    EXPECT_EQ(step("GoodMuon (mask)")["events"], n_trigger);
+    EXPECT_EQ(step("nGoodMuon")["events"], n_trigger);
+    EXPECT_EQ(step("two_good_muons")["events"], n_trigger);
+    EXPECT_EQ(step("Dimuon_mass")["kind"], "define");
+    EXPECT_EQ(step("Dimuon_mass")["events"], n_two);
+    EXPECT_EQ(step("z_window")["events"], n_two);
+    EXPECT_EQ(steps.back()["name"], "(actions and outputs)");
+    EXPECT_EQ(steps.back()["kind"], "outputs");
+    EXPECT_EQ(steps.back()["events"], n_window);
+    double evaluate = 0;
+    for (const json& s : steps) {
+        for (const char* seconds : {"read_seconds", "keep_rows_seconds", "evaluate_seconds"})
+            EXPECT_GE(s[seconds].get<double>(), 0) << s;
+        evaluate += s["evaluate_seconds"].get<double>();
+    }
+    EXPECT_LE(evaluate, report["stage_seconds"]["evaluate"].get<double>());
     EXPECT_GT(report["wall_seconds"].get<double>(), 0);
     const auto& histogram = report["histograms"][0];
     EXPECT_EQ(histogram["name"], "dimuon_mass");

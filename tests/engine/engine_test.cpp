@@ -489,6 +489,25 @@ TEST(Analysis, DefinesRunJustBeforeTheirFirstReader) {
     EXPECT_LT(met_passing, 1000);
     EXPECT_EQ(objects_rows->load(), met_passing);  // after the MET cut, before two_good
     EXPECT_EQ(ht_rows->load(), expected.met);      // only the events passing every cut
+    // The profile lists the steps in that order, with the events each saw.
+    const auto& steps = result.metrics.steps;
+    ASSERT_EQ(steps.size(), 5u);
+    const std::vector<std::pair<std::string, std::string>> order = {
+        {"met", "filter"},
+        {"GoodMuon", "objects"},
+        {"two_good", "filter"},
+        {"ht", "define"},
+        {"(actions and outputs)", "outputs"}};
+    const std::vector<std::int64_t> events = {1000, met_passing, met_passing, expected.met,
+                                              expected.met};
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        EXPECT_EQ(steps[i].name, order[i].first);
+        EXPECT_EQ(steps[i].kind, order[i].second) << steps[i].name;
+        EXPECT_EQ(steps[i].rows, events[i]) << steps[i].name;
+    }
+    EXPECT_GT(steps[0].read_seconds, 0);  // MET_pt
+    EXPECT_EQ(steps[3].read_seconds, 0);  // ht reads only GoodMuon_pt, made before
+    EXPECT_GT(steps[4].read_seconds, 0);  // event, for the snapshot
     EXPECT_NEAR(result.actions[sum].value, expected.sum_ht, 1e-9 * expected.sum_ht);
     const auto file = root::RootFile::open(dir.file("out.root"));
     const auto tree = root::Tree::open(*file, "Events");

@@ -194,6 +194,8 @@ struct BoundStep {
     BoundComputation computation;
     std::vector<std::string> field_columns;  // Objects: column name of each member, in order
     std::string counter;                     // Objects: nNAME
+    // The object selection a step split from one makes (splitObjectSteps), for the profile.
+    std::string selection;
 };
 
 struct BoundAction {
@@ -217,7 +219,34 @@ struct UnitResult {
     std::vector<ColumnBatch> outputs;
     double read_seconds = 0;
     double evaluate_seconds = 0;
+    std::vector<StepMetrics> steps;  // per plan step, then the actions and outputs
 };
+
+// The profile's entry of each planned step, with no times yet, then the final stage's.
+std::vector<StepMetrics> stepProfile(const std::vector<BoundStep>& steps) {
+    std::vector<StepMetrics> profile;
+    for (const BoundStep& step : steps) {
+        StepMetrics entry;
+        entry.name = step.name == detail::maskColumnName(step.selection) && !step.selection.empty()
+                         ? step.selection + " (mask)"
+                         : step.name;
+        entry.kind = step.kind == BoundStep::Kind::Filter                               ? "filter"
+                     : step.kind == BoundStep::Kind::Objects || !step.selection.empty() ? "objects"
+                                                                                        : "define";
+        profile.push_back(std::move(entry));
+    }
+    profile.push_back({"(actions and outputs)", "outputs", 0, 0, 0, 0});
+    return profile;
+}
+
+void addStepTimes(std::vector<StepMetrics>& total, const std::vector<StepMetrics>& unit) {
+    for (std::size_t i = 0; i < unit.size(); ++i) {
+        total[i].rows += unit[i].rows;
+        total[i].read_seconds += unit[i].read_seconds;
+        total[i].filter_seconds += unit[i].filter_seconds;
+        total[i].evaluate_seconds += unit[i].evaluate_seconds;
+    }
+}
 
 }  // namespace
 
@@ -347,10 +376,11 @@ std::optional<std::vector<BoundStep>> splitObjectSteps(const auto& step,
                          std::move(name),
                          BoundComputation::bind(computation, with_mask),
                          {},
-                         {}};
+                         {},
+                         step.name};
     };
     std::vector<BoundStep> parts;
-    parts.push_back({BoundStep::Kind::Define, mask_column, mask, {}, {}});
+    parts.push_back({BoundStep::Kind::Define, mask_column, mask, {}, {}, step.name});
     parts.push_back(define("n" + step.name, detail::maskCounter(what, mask_column)));
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& [field, member] = prototype.members()[i];
@@ -470,7 +500,7 @@ void Analysis::check() {
             withContext(what, [&] { return BoundComputation::bind(step.computation, schema); });
         need(bound.inputs());
         const Column& prototype = bound.prototype();
-        BoundStep bound_step{static_cast<BoundStep::Kind>(step.kind), step.name, bound, {}, {}};
+        BoundStep bound_step{static_cast<BoundStep::Kind>(step.kind), step.name, bound, {}, {}, {}};
         switch (step.kind) {
             case Step::Kind::Objects: {
                 if (!bound.isCollection())
@@ -708,6 +738,36 @@ void fillAction(const BoundAction& action, const ColumnBatch& batch, Partial& pa
     }
 }
 
+// The rows and columns of `batch` that `output` writes. Copies only the rows an output keeps;
+// a column whose last reader it is (`moved`) is taken whole.
+ColumnBatch outputRows(const BoundOutput& output, const std::vector<bool>& moved,
+                       ColumnBatch& batch) {
+    kernels::RowSelection selection;
+    std::int64_t kept = batch.num_entries;
+    if (output.filter) {
+        selection = kernels::selectRows(detail::truthValues(output.filter->evaluate(batch)));
+        kept = static_cast<std::int64_t>(selection.rows.size());
+    }
+    const bool subset = kept != batch.num_entries;
+    ColumnBatch selected;
+    selected.first_entry = batch.first_entry;
+    selected.num_entries = kept;
+    for (std::size_t c = 0; c < output.columns.size(); ++c) {
+        const std::string& name = output.columns[c];
+        const auto found = std::find_if(batch.columns.begin(), batch.columns.end(),
+                                        [&](const auto& column) { return column.first == name; });
+        HEPFLOW_ASSERT(found != batch.columns.end(), "an output column was not computed");
+        if (subset)
+            selected.columns.emplace_back(
+                name, detail::keepRows(found->second, selection, batch.num_entries));
+        else if (moved[c])
+            selected.columns.emplace_back(name, std::move(found->second));
+        else
+            selected.columns.emplace_back(name, found->second);
+    }
+    return selected;
+}
+
 }  // namespace
 
 RunResult Analysis::run(const RunOptions& options) {
@@ -719,6 +779,7 @@ RunResult Analysis::run(const RunOptions& options) {
     const std::uint64_t fetched_before = dataset_.bytesFetched();
 
     RunResult result;
+    result.metrics.steps = stepProfile(plan.steps);
     for (const auto& name : plan.filter_names) result.cutflow.push_back({name, 0});
     std::vector<Partial> totals(plan.actions.size());
     for (std::size_t i = 0; i < plan.actions.size(); ++i)
@@ -767,62 +828,61 @@ RunResult Analysis::run(const RunOptions& options) {
                                       out->read_seconds += secondsSince(read_start);
                                       return std::move(read.columns);
                                   });
+        out->steps.resize(plan.steps.size() + 1);
+        // Times `stage` (one step, or the final one) into out->steps[s]: the reads that
+        // `require` makes (counted by the loader above), the rest of it (rows kept), the work.
+        const auto timed = [&](std::size_t s, const auto& require, const auto& work) {
+            StepMetrics& times = out->steps[s];
+            times.rows = batch.num_entries;
+            const double read_before = out->read_seconds;
+            const auto start = Clock::now();
+            require();
+            const auto required = Clock::now();
+            times.read_seconds = out->read_seconds - read_before;
+            times.filter_seconds =
+                std::chrono::duration<double>(required - start).count() - times.read_seconds;
+            work();
+            times.evaluate_seconds = secondsSince(required);
+        };
         for (std::size_t s = 0; s < plan.steps.size(); ++s) {
             const auto& step = plan.steps[s];
-            rows.require(step.computation.inputs());
-            Column column = step.computation.evaluate(batch);
-            // Before a filter copies the surviving rows; again below for unused new columns.
-            dropColumns(batch, plan.dead_after[s]);
-            switch (step.kind) {
-                case BoundStep::Kind::Objects: addObjects(batch, step, std::move(column)); break;
-                case BoundStep::Kind::Define:
-                    batch.columns.emplace_back(step.name, std::move(column));
-                    break;
-                case BoundStep::Kind::Filter: {
-                    const auto keep = detail::truthValues(column);
-                    rows.filter(keep);
-                    out->passed.push_back(batch.num_entries);
-                    break;
+            timed(
+                s, [&] { rows.require(step.computation.inputs()); },
+                [&] {
+                    Column column = step.computation.evaluate(batch);
+                    // Before a filter copies the surviving rows; again below for unused new
+                    // columns.
+                    dropColumns(batch, plan.dead_after[s]);
+                    switch (step.kind) {
+                        case BoundStep::Kind::Objects:
+                            addObjects(batch, step, std::move(column));
+                            break;
+                        case BoundStep::Kind::Define:
+                            batch.columns.emplace_back(step.name, std::move(column));
+                            break;
+                        case BoundStep::Kind::Filter: {
+                            const auto keep = detail::truthValues(column);
+                            rows.filter(keep);
+                            out->passed.push_back(batch.num_entries);
+                            break;
+                        }
+                    }
+                    if (step.kind != BoundStep::Kind::Filter)
+                        dropColumns(batch, plan.dead_after[s]);
+                });
+        }
+        // What is left is read by the actions and outputs.
+        timed(
+            plan.steps.size(), [&] { rows.requireAll(); },
+            [&] {
+                out->actions.resize(plan.actions.size());
+                for (std::size_t i = 0; i < plan.actions.size(); ++i) {
+                    out->actions[i].histogram = plan.actions[i].empty_histogram;
+                    fillAction(plan.actions[i], batch, out->actions[i]);
                 }
-            }
-            if (step.kind != BoundStep::Kind::Filter) dropColumns(batch, plan.dead_after[s]);
-        }
-        rows.requireAll();  // what is left is read by actions and outputs
-        out->actions.resize(plan.actions.size());
-        for (std::size_t i = 0; i < plan.actions.size(); ++i) {
-            out->actions[i].histogram = plan.actions[i].empty_histogram;
-            fillAction(plan.actions[i], batch, out->actions[i]);
-        }
-        for (std::size_t o = 0; o < plan.outputs.size(); ++o) {
-            const auto& output = plan.outputs[o];
-            kernels::RowSelection selection;
-            std::int64_t kept = batch.num_entries;
-            if (output.filter) {
-                selection =
-                    kernels::selectRows(detail::truthValues(output.filter->evaluate(batch)));
-                kept = static_cast<std::int64_t>(selection.rows.size());
-            }
-            const bool subset = kept != batch.num_entries;
-            ColumnBatch selected;
-            selected.first_entry = batch.first_entry;
-            selected.num_entries = kept;
-            for (std::size_t c = 0; c < output.columns.size(); ++c) {
-                const std::string& name = output.columns[c];
-                const auto found =
-                    std::find_if(batch.columns.begin(), batch.columns.end(),
-                                 [&](const auto& column) { return column.first == name; });
-                HEPFLOW_ASSERT(found != batch.columns.end(), "an output column was not computed");
-                // Copies only the rows an output keeps; its last reader takes a whole column.
-                if (subset)
-                    selected.columns.emplace_back(
-                        name, detail::keepRows(found->second, selection, batch.num_entries));
-                else if (plan.moved[o][c])
-                    selected.columns.emplace_back(name, std::move(found->second));
-                else
-                    selected.columns.emplace_back(name, found->second);
-            }
-            out->outputs.push_back(std::move(selected));
-        }
+                for (std::size_t o = 0; o < plan.outputs.size(); ++o)
+                    out->outputs.push_back(outputRows(plan.outputs[o], plan.moved[o], batch));
+            });
         out->evaluate_seconds = secondsSince(evaluate_start) - out->read_seconds;
         return out;
     };
@@ -833,6 +893,7 @@ RunResult Analysis::run(const RunOptions& options) {
         result.metrics.events_in += unit.events;
         result.metrics.read_seconds += unit.read_seconds;
         result.metrics.evaluate_seconds += unit.evaluate_seconds;
+        addStepTimes(result.metrics.steps, unit.steps);
         for (std::size_t i = 0; i < unit.passed.size(); ++i)
             result.cutflow[i].passed += unit.passed[i];
         for (std::size_t i = 0; i < unit.actions.size(); ++i)

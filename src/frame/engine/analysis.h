@@ -68,6 +68,22 @@ struct OutputResult {
     std::int64_t bytes = 0;  // file size
 };
 
+// Where one step of the graph spent its time, summed over work units and threads: what
+// `hepflow reduce --steps` prints. Steps are listed in the order they ran, which the lazy
+// scheduling chooses (a define runs just before its first reader, see Analysis::run).
+struct StepMetrics {
+    // The column it makes or the selection's name; an object selection X shows as its parts
+    // "X (mask)", "nX" and its fields "X_pt", ..., each made when first needed.
+    std::string name;
+    // "objects", "define", "filter", or "outputs" for the last entry: filling the histograms
+    // and other actions and gathering the outputs' rows (not writing them).
+    std::string kind;
+    std::int64_t rows = 0;        // events it ran on: those that passed the filters before it
+    double read_seconds = 0;      // reading the input columns it was the first to need
+    double filter_seconds = 0;    // keeping the surviving rows of columns made before a filter
+    double evaluate_seconds = 0;  // computing it (a filter: also dropping its failed rows)
+};
+
 struct RunMetrics {
     std::int64_t events_in = 0;
     std::int64_t units = 0;
@@ -85,6 +101,7 @@ struct RunMetrics {
     double read_seconds = 0;
     double evaluate_seconds = 0;
     double write_seconds = 0;
+    std::vector<StepMetrics> steps;  // read_seconds and evaluate_seconds, step by step
 };
 
 struct RunResult {
