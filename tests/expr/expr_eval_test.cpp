@@ -325,6 +325,37 @@ TEST(ExprEval, PairsAndTriplets) {
     EXPECT_NEAR(best[0], p.pt(), 1e-9);
 }
 
+// pairs(C, f)[i] with one index per event evaluates f on the combination at i alone; the
+// values (and the missing value out of range) are those of indexing all of them, which a
+// `let` of the whole result still does.
+TEST(ExprEval, OneCombinationAtAnIndex) {
+    const std::string triplet =
+        "triplets(Muon, (a, b, c) -> a.index + b.index * 10 + c.index * 100)";
+    const std::string combos[] = {"pairs(Muon, (a, b) -> a.index * 10 + b.index)", triplet,
+                                  "pairs(Muon, Jet, (m, j) -> m.index * 10 + j.index)",
+                                  "pairs(Muon, Jet, (m, j) -> mass(m, j))"};
+    const char* const indices[] = {"0", "1",         "2",        "-1",   "-3",
+                                   "5", "nMuon - 2", "nJet - 2", "small"};
+    for (const std::string& combo : combos)
+        for (const std::string index : indices) {
+            const Column one = run(combo + "[" + index + "]");
+            const Column all = run("let all = " + combo + "; all[" + index + "]");
+            ASSERT_EQ(one.dtype(), all.dtype()) << combo << "[" << index << "]";
+            if (one.dtype() == DType::Float64)
+                expectSame(values<double>(one), values<double>(all), combo + "[" + index + "]");
+            else
+                expectSame(values<std::int64_t>(one), values<std::int64_t>(all),
+                           combo + "[" + index + "]");
+        }
+    // Event 3 has three muons and two jets: the last pair is (1, 2), the only triplet
+    // (0, 1, 2), cross pair 4 is (muon 2, jet 0).
+    EXPECT_EQ(values<std::int64_t>(run("pairs(Muon, (a, b) -> a.index * 10 + b.index)[-1]"))[3],
+              12);
+    EXPECT_EQ(values<std::int64_t>(run(triplet + "[0]"))[3], 210);
+    EXPECT_EQ(values<std::int64_t>(run("pairs(Muon, Jet, (m, j) -> m.index * 10 + j.index)[4]"))[3],
+              20);
+}
+
 TEST(ExprEval, MinDeltaRAndCleaning) {
     const Column dr = run("mindR(Jet, Muon)");
     EXPECT_EQ(counts(dr), (std::vector<std::int64_t>{1, 3, 0, 2}));

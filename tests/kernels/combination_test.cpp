@@ -1,6 +1,7 @@
 // Tests of combinations() and crossPairs(): lexicographic order of local positions and of
-// absolute ones, counts for empty and small events, sliced input offsets and bad sizes; and
-// gatherCombined(), the member-field read through absolute positions.
+// absolute ones, counts for empty and small events, sliced input offsets and bad sizes;
+// selectedCombination(), the one combination at an index, against them; and gatherCombined(),
+// the member-field read through absolute positions.
 #include <gtest/gtest.h>
 
 #include "column_builders.h"
@@ -75,6 +76,50 @@ TEST(Combinations, AbsolutePositionsCountFromTheInputOffsets) {
               (std::vector<I64>{{2, 2, 2, 3, 3, 3}, {}, {}}));
     EXPECT_EQ(nested<std::int64_t>(cross.absolute[1]),
               (std::vector<I64>{{0, 1, 2, 0, 1, 2}, {}, {}}));
+}
+
+// Every position of every event (negative ones from the end, and past either end) selects the
+// combination the full enumeration has there, or none.
+TEST(SelectedCombination, IsTheEnumerationsAtEveryIndex) {
+    const Offsets first{3, 3, 4, 6, 9, 13, 18, 24};  // 0 to 6 objects, from position 3
+    const Offsets second{0, 2, 2, 5, 6, 6, 9, 10};
+    for (const int k : {2, 3, -2}) {  // -2: pairs across first and second
+        const bool cross = k < 0;
+        const Combinations all = cross ? crossPairs(first, second) : combinations(first, k);
+        const std::size_t members = cross ? 2 : static_cast<std::size_t>(k);
+        const std::size_t events = first.size() - 1;
+        for (std::int64_t position = -25; position <= 25; ++position) {
+            const std::vector<std::int64_t> index(events, position);
+            const Combinations one =
+                selectedCombination(first, cross ? &second : nullptr, cross ? 2 : k, index);
+            ASSERT_EQ(one.members.size(), members);
+            ASSERT_EQ(one.absolute.size(), members);
+            for (std::size_t e = 0; e < events; ++e) {
+                const std::int64_t count = all.offsets[e + 1] - all.offsets[e];
+                const std::int64_t local = position < 0 ? position + count : position;
+                const bool exists = local >= 0 && local < count;
+                ASSERT_EQ(one.offsets[e + 1] - one.offsets[e], exists ? 1 : 0)
+                    << "k " << k << " event " << e << " position " << position;
+                if (!exists) continue;
+                const auto at = static_cast<std::size_t>(one.offsets[e]);
+                const auto from = static_cast<std::size_t>(all.offsets[e] + local);
+                for (std::size_t m = 0; m < members; ++m) {
+                    EXPECT_EQ(one.members[m].values<std::int64_t>()[at],
+                              all.members[m].values<std::int64_t>()[from]);
+                    EXPECT_EQ(one.absolute[m].values<std::int64_t>()[at],
+                              all.absolute[m].values<std::int64_t>()[from]);
+                }
+            }
+        }
+    }
+    EXPECT_THROW(selectedCombination(first, nullptr, 2, std::vector<std::int64_t>(3)), UsageError);
+    EXPECT_THROW(selectedCombination(first, &second, 3, std::vector<std::int64_t>(7)), UsageError);
+    // Positions in events far larger than any enumeration could hold.
+    const std::vector<std::int64_t> last = {-1};
+    const Combinations huge = selectedCombination(Offsets{0, 100000}, nullptr, 3, last);
+    EXPECT_EQ(huge.members[0].values<std::int64_t>()[0], 99997);
+    EXPECT_EQ(huge.members[2].values<std::int64_t>()[0], 99999);
+    EXPECT_THROW(selectedCombination(Offsets{0, 3'000'000}, nullptr, 3, last), UsageError);
 }
 
 TEST(GatherCombined, MatchesGatherThroughLocalPositions) {

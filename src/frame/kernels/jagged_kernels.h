@@ -91,6 +91,12 @@ struct Combinations {
 };
 Combinations combinations(const Offsets& offsets, int k);
 Combinations crossPairs(const Offsets& first, const Offsets& second);
+// Per event, only the combination at position index[e] of combinations(first, k) (`second`
+// null) or of crossPairs(first, *second) (k = 2): negative positions count from the end, and an
+// event whose position is out of range has none. What `pairs(C, f)[i]` needs: f of one
+// combination per event, not of all of them.
+Combinations selectedCombination(const Offsets& first, const Offsets* second, int k,
+                                 std::span<const std::int64_t> index);
 
 // Per event, the objects of `first` then those of `second` (same dtype).
 Column concat(const Column& first, const Column& second);

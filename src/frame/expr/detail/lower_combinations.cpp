@@ -7,14 +7,18 @@
 
 namespace hepflow::frame::expr::detail {
 
-ComboPtr Compiler::combination(const std::string& kind, std::vector<CollPtr> colls) {
+std::string Compiler::combinationKey(const std::string& kind, const std::vector<CollPtr>& colls,
+                                     const Val* index) {
     std::string key = kind + "(";
+    for (std::size_t i = 0; i < colls.size(); ++i) key += (i ? "," : "") + colls[i]->key;
+    return intern(key + ")" + (index != nullptr ? "[" + keyOf(*index) + "]" : ""));
+}
+
+ComboPtr Compiler::combination(const std::string& kind, std::vector<CollPtr> colls,
+                               const Val* index) {
+    const std::string key = combinationKey(kind, colls, index);
     std::string root = kind + "(";
-    for (std::size_t i = 0; i < colls.size(); ++i) {
-        key += (i ? "," : "") + colls[i]->key;
-        root += (i ? ", " : "") + colls[i]->root;
-    }
-    key = intern(key + ")");
+    for (std::size_t i = 0; i < colls.size(); ++i) root += (i ? ", " : "") + colls[i]->root;
     root = displayName(root + ")");
     if (auto it = combos_.find(key); it != combos_.end()) return it->second;
     auto combo = std::make_shared<Combo>();
@@ -32,18 +36,39 @@ ComboPtr Compiler::combination(const std::string& kind, std::vector<CollPtr> col
     std::vector<int> outputs = combo->regs;
     outputs.insert(outputs.end(), combo->absolute.begin(), combo->absolute.end());
     const bool cross = colls.size() == 2;
-    emit(inputs, outputs, [inputs, outputs, cross, k](Frame& frame) {
-        kernels::Combinations result =
-            cross ? kernels::crossPairs(frame.in(inputs[0]).offsets(0),
-                                        frame.in(inputs[1]).offsets(0))
-                  : kernels::combinations(frame.in(inputs[0]).offsets(0), static_cast<int>(k));
-        HEPFLOW_ASSERT(result.members.size() == k && result.absolute.size() == k,
-                       "combination arity");
-        for (std::size_t m = 0; m < k; ++m) {
-            frame.set(outputs[m], std::move(result.members[m]));
-            frame.set(outputs[k + m], std::move(result.absolute[m]));
-        }
-    });
+    // With an index: only the combination at it, per event (kernels::selectedCombination).
+    const bool selected = index != nullptr;
+    const bool constant_index = selected && index->shape == Shape::Const;
+    const std::int64_t index_value = constant_index ? index->i : 0;
+    std::vector<int> reads = inputs;
+    if (selected && !constant_index) reads.push_back(index->reg);
+    emit(reads, outputs,
+         [reads, outputs, cross, k, selected, constant_index, index_value](Frame& frame) {
+             const Offsets& first = frame.in(reads[0]).offsets(0);
+             const Offsets* second = cross ? &frame.in(reads[1]).offsets(0) : nullptr;
+             kernels::Combinations result;
+             if (selected) {
+                 std::vector<std::int64_t> constant;
+                 std::span<const std::int64_t> positions;
+                 if (constant_index) {
+                     constant.assign(first.size() - 1, index_value);
+                     positions = constant;
+                 } else {
+                     positions = frame.in(reads.back()).values<std::int64_t>();
+                 }
+                 result =
+                     kernels::selectedCombination(first, second, static_cast<int>(k), positions);
+             } else {
+                 result = cross ? kernels::crossPairs(first, *second)
+                                : kernels::combinations(first, static_cast<int>(k));
+             }
+             HEPFLOW_ASSERT(result.members.size() == k && result.absolute.size() == k,
+                            "combination arity");
+             for (std::size_t m = 0; m < k; ++m) {
+                 frame.set(outputs[m], std::move(result.members[m]));
+                 frame.set(outputs[k + m], std::move(result.absolute[m]));
+             }
+         });
     combos_[key] = combo;
     return combo;
 }
@@ -60,7 +85,8 @@ Val Compiler::paramField(const ParamRef& param, const std::string& name, int pos
     return gatherValue(field(coll, *f), positions, pos, &param);
 }
 
-Val Compiler::lowerCombinations(const Node& node, const std::string& name) {
+Val Compiler::lowerCombinations(const Node& node, const std::string& name, const Val* index,
+                                bool* indexed) {
     const std::size_t k = name == "triplets" ? 3 : 2;
     const auto& args = node.children;
     if (args.size() < 2 || args.size() > (name == "pairs" ? 3u : 2u) ||
@@ -75,7 +101,12 @@ Val Compiler::lowerCombinations(const Node& node, const std::string& name) {
     std::vector<CollPtr> colls;
     for (std::size_t i = 0; i + 1 < args.size(); ++i)
         colls.push_back(lowerCollection(*args[i], name + "()"));
-    ComboPtr combo = combination(name, colls);
+    // All the combinations, enumerated already in this expression (for an argmin beside the
+    // index), serve the index too: the lambda over all of them costs less than a second,
+    // selected enumeration when it is as cheap as a field (a.index).
+    if (index != nullptr && combos_.contains(combinationKey(name, colls, nullptr))) index = nullptr;
+    if (indexed != nullptr) *indexed = index != nullptr;
+    ComboPtr combo = combination(name, colls, index);
     std::map<std::string, ParamRef> scope;
     for (std::size_t m = 0; m < k; ++m) scope[lambda.params[m]] = {combo, m, lambda.params[m]};
     scopes_.push_back(std::move(scope));

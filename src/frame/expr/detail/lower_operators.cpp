@@ -348,10 +348,23 @@ Val Compiler::lowerTernary(const Node& node) {
 }
 
 Term Compiler::lowerIndex(const Node& node) {
-    Term base = lowerTerm(*node.children[0]);
-    const Val index = lowerValue(*node.children[1]);
+    const Node& base_node = *node.children[0];
     const int pos = node.pos;
     Term t;
+    if (base_node.kind == NodeKind::Call &&
+        (base_node.text == "pairs" || base_node.text == "triplets")) {
+        // pairs(C, f)[i] with one int per event: f of the combination at i alone, then its
+        // value (or the missing value where i is out of range, as indexing all of them gives).
+        const Val index = lowerValue(*node.children[1]);
+        if (index.ty == Ty::Int && index.shape != Shape::Object) {
+            bool indexed = false;
+            const Val values = lowerCombinations(base_node, base_node.text, &index, &indexed);
+            t.value = takeValue(values, indexed ? makeConst<std::int64_t>(0) : index, pos);
+            return t;
+        }
+    }
+    Term base = lowerTerm(base_node);
+    const Val index = lowerValue(*node.children[1]);
     if (base.kind == Term::Kind::Collection) {
         if (index.shape != Shape::Object || index.ty != Ty::Bool)
             fail(node.children[1]->pos,

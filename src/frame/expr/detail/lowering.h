@@ -91,7 +91,10 @@ private:
     Term lowerCall(const Node& node);
     Val lowerMath(const Node& node, const std::string& name, std::vector<Val> args);
     Val lowerReduction(const Node& node, const std::string& name, const Val& arg);
-    Val lowerCombinations(const Node& node, const std::string& name);
+    // With `index` (a per-event or constant int): only the combination at it, per event, unless
+    // all of them are enumerated already; `indexed` tells which.
+    Val lowerCombinations(const Node& node, const std::string& name, const Val* index = nullptr,
+                          bool* indexed = nullptr);
     Val lowerFourVector(const Node& node, const std::string& name);
     Val lowerSort(const Node& node, const std::string& name);
     Val lowerMinDeltaR(const Node& node, const std::string& name);
@@ -120,7 +123,10 @@ private:
     CollPtr concatCollections(const CollPtr& a, const CollPtr& b);
     // kernels::concatLayout of a Concat collection (an operand of its fields' concat only).
     Val concatLayoutOf(const CollPtr& coll);
-    ComboPtr combination(const std::string& kind, std::vector<CollPtr> colls);
+    ComboPtr combination(const std::string& kind, std::vector<CollPtr> colls,
+                         const Val* index = nullptr);
+    std::string combinationKey(const std::string& kind, const std::vector<CollPtr>& colls,
+                               const Val* index);
     Val collectionResult(const CollPtr& coll);
     Val localIndex(const Val& shape);
     // A collection's display name, shortened where nesting made it long.
