@@ -829,8 +829,9 @@ RunResult Analysis::run(const RunOptions& options) {
                                       return std::move(read.columns);
                                   });
         out->steps.resize(plan.steps.size() + 1);
-        // Times `stage` (one step, or the final one) into out->steps[s]: the reads that
-        // `require` makes (counted by the loader above), the rest of it (rows kept), the work.
+        // Times step s (or, after the last, the actions and outputs) into out->steps[s]: the
+        // reads `require` makes (timed by the loader above), the rest of it (rows kept, never
+        // below 0 by rounding), then `work`.
         const auto timed = [&](std::size_t s, const auto& require, const auto& work) {
             StepMetrics& times = out->steps[s];
             times.rows = batch.num_entries;
@@ -839,8 +840,8 @@ RunResult Analysis::run(const RunOptions& options) {
             require();
             const auto required = Clock::now();
             times.read_seconds = out->read_seconds - read_before;
-            times.filter_seconds =
-                std::chrono::duration<double>(required - start).count() - times.read_seconds;
+            times.filter_seconds = std::max(
+                0.0, std::chrono::duration<double>(required - start).count() - times.read_seconds);
             work();
             times.evaluate_seconds = secondsSince(required);
         };
