@@ -1,5 +1,7 @@
 // Lowering of names, member access, unary/binary/ternary operators and indexing (masks, gathers,
 // single-object takes) to elementwise and jagged kernels (docs/expressions.md, "Operators").
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "frame/expr/detail/diagnostics.h"
@@ -351,11 +353,13 @@ Term Compiler::lowerIndex(const Node& node) {
     const Node& base_node = *node.children[0];
     const int pos = node.pos;
     Term t;
+    std::optional<Val> lowered_index;
     if (base_node.kind == NodeKind::Call &&
         (base_node.text == "pairs" || base_node.text == "triplets")) {
         // pairs(C, f)[i] with one int per event: f of the combination at i alone, then its
         // value (or the missing value where i is out of range, as indexing all of them gives).
-        const Val index = lowerValue(*node.children[1]);
+        lowered_index = lowerValue(*node.children[1]);
+        const Val& index = *lowered_index;
         if (index.ty == Ty::Int && index.shape != Shape::Object) {
             bool indexed = false;
             const Val values = lowerCombinations(base_node, base_node.text, &index, &indexed);
@@ -364,7 +368,7 @@ Term Compiler::lowerIndex(const Node& node) {
         }
     }
     Term base = lowerTerm(base_node);
-    const Val index = lowerValue(*node.children[1]);
+    const Val index = lowered_index ? *lowered_index : lowerValue(*node.children[1]);
     if (base.kind == Term::Kind::Collection) {
         if (index.shape != Shape::Object || index.ty != Ty::Bool)
             fail(node.children[1]->pos,
