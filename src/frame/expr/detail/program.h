@@ -82,7 +82,11 @@ struct Frame {
     template <class V>
     static void keepSpare(std::vector<V>& spares, V& buffer, std::size_t item_size) {
         constexpr std::size_t kMinBytes = 64 * 1024;  // small buffers are cheap to allocate
-        constexpr std::size_t kMaxSpares = 24;
+        // Few: the pool is per thread and outlives each evaluate(), and the largest buffers of
+        // every expression a reduction runs add up. 24 held 17 MB more of the ttbar example's
+        // peak (100 against 83 MB, 43 against 35 huge-page faults at 1 thread) and cost it
+        // 4-6% of its time; the expression patterns (bench_expr) need no more than 8.
+        constexpr std::size_t kMaxSpares = 8;
         if (buffer.capacity() * item_size < kMinBytes) return;
         if (spares.size() < kMaxSpares) {
             spares.push_back(std::move(buffer));
