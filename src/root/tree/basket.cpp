@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "root/tree/detail/counted_offsets.h"
 
 namespace hepflow::root {
 
@@ -197,15 +198,13 @@ Basket Basket::parse(std::span<const std::byte> record, const BasketLocation& wh
     if (offsets == EntryOffsets::Given) {
         // The counter's sums replace the stored array, which was not even decompressed.
         const auto entries = static_cast<std::size_t>(basket.header_.fNevBuf);
-        const std::int64_t given_bytes =
-            given.size() == entries + 1
-                ? (static_cast<std::int64_t>(given.back()) - given.front()) * item_bytes
-                : -1;
-        if (given_bytes != static_cast<std::int64_t>(data_size))
-            throwAt<FormatError>(fmt::format("the counter branch gives {} bytes to the basket's "
-                                             "{} entries, whose data part holds {}",
-                                             given_bytes, entries, data_size),
-                                 where.file, where.objectName(), where.seek);
+        if (given.size() != entries + 1 ||
+            !detail::countsSpanData(given, item_bytes, static_cast<std::int64_t>(data_size)))
+            throwAt<FormatError>(
+                fmt::format("the counter branch gives {} running counts of {}-byte items to the "
+                            "basket's {} entries, whose data part holds {} bytes",
+                            given.size(), item_bytes, entries, data_size),
+                where.file, where.objectName(), where.seek);
         basket.running_counts_ = given;
         basket.counted_item_bytes_ = item_bytes;
         return basket;
