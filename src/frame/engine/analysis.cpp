@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -23,6 +24,7 @@
 #include "frame/engine/detail/lazy_objects.h"
 #include "frame/engine/detail/names.h"
 #include "frame/engine/detail/rows.h"
+#include "frame/expr/implied_bounds.h"
 #include "root/writer/branch_plan.h"
 #include "root/writer/file_writer.h"
 #include "root/writer/tree_writer.h"
@@ -196,6 +198,10 @@ struct BoundStep {
     std::string counter;                     // Objects: nNAME
     // The object selection a step split from one makes (splitObjectSteps), for the profile.
     std::string selection;
+    // An implied cut (Filter, see impliedCuts): the mask columns of the object selections
+    // whose counters' bounds in the next filter it applies early. It has no cut-flow entry: it
+    // only drops events that filter drops. Left out when all those masks are made before it.
+    std::vector<std::string> implied_from;
 };
 
 struct BoundAction {
@@ -320,6 +326,13 @@ std::vector<BoundStep> scheduleLazily(std::vector<BoundStep> steps) {
     }
     std::vector<bool> scheduled(steps.size(), false);
     std::vector<std::size_t> order;
+    // An implied cut is worth its read only before a selection it stands for is made.
+    const auto made = [&](const std::vector<std::string>& masks) {
+        return std::all_of(masks.begin(), masks.end(), [&](const std::string& mask) {
+            const auto it = producer.find(mask);
+            return it != producer.end() && scheduled[it->second];
+        });
+    };
     // Steps only read columns made above them, so the recursion ends; its depth is bounded by
     // the number of steps.
     const auto schedule = [&](auto&& self, std::size_t i) -> void {
@@ -329,8 +342,12 @@ std::vector<BoundStep> scheduleLazily(std::vector<BoundStep> steps) {
             if (const auto it = producer.find(input); it != producer.end()) self(self, it->second);
         order.push_back(i);
     };
-    for (std::size_t i = 0; i < steps.size(); ++i)
-        if (steps[i].kind == BoundStep::Kind::Filter) schedule(schedule, i);
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        if (steps[i].kind != BoundStep::Kind::Filter) continue;
+        if (!steps[i].implied_from.empty() && made(steps[i].implied_from))
+            scheduled[i] = true;  // dropped
+        schedule(schedule, i);
+    }
     for (std::size_t i = 0; i < steps.size(); ++i) schedule(schedule, i);
     std::vector<BoundStep> ordered;
     ordered.reserve(steps.size());
@@ -377,10 +394,11 @@ std::optional<std::vector<BoundStep>> splitObjectSteps(const auto& step,
                          BoundComputation::bind(computation, with_mask),
                          {},
                          {},
-                         step.name};
+                         step.name,
+                         {}};
     };
     std::vector<BoundStep> parts;
-    parts.push_back({BoundStep::Kind::Define, mask_column, mask, {}, {}, step.name});
+    parts.push_back({BoundStep::Kind::Define, mask_column, mask, {}, {}, step.name, {}});
     parts.push_back(define("n" + step.name, detail::maskCounter(what, mask_column)));
     for (std::size_t i = 0; i < sources.size(); ++i) {
         const auto& [field, member] = prototype.members()[i];
@@ -397,6 +415,71 @@ std::optional<std::vector<BoundStep>> splitObjectSteps(const auto& step,
     }
     schema = std::move(with_mask);
     return parts;
+}
+
+// The input column that counts `collection`'s objects per event: the counter that all its
+// fields in the dataset share (NanoAOD's nJet for Jet_pt, Jet_eta, ...); "" when there is no
+// such column (a collection of vectors, of new columns, or of fields with other counters).
+std::string inputCounter(const Dataset& dataset, const expr::Schema& schema,
+                         const std::string& collection, const Column& prototype) {
+    std::string counter;
+    for (const auto& [field, member] : prototype.members()) {
+        const std::string column = detail::fieldColumn(schema, collection, field);
+        if (column.empty()) continue;  // positions ("index")
+        const std::string found = dataset.counterColumn(column);
+        if (found.empty() || (!counter.empty() && found != counter)) return {};
+        counter = found;
+    }
+    return counter;
+}
+
+// What bounds the counter nX of an object selection X = C[cut] from above: C's counter (the
+// input column counting C's objects, or nC when C is a selection itself), and X's mask column.
+struct CounterBound {
+    std::string counter;
+    std::string mask;
+};
+using CounterBounds = std::unordered_map<std::string, CounterBound>;
+
+// Cuts to run before `filter`: for each `&&` term bounding an object selection's counter from
+// below (`nCleanJet >= 4`), the same bound on the counter of the collection it selects from
+// (`nJet >= 4`), and so on up to an input column, outermost first. The events they drop would
+// fail the filter anyway; they are dropped before the selection's mask and fields, and the
+// columns those read, are computed, for the price of one flat integer column.
+std::vector<BoundStep> impliedCuts(const auto& filter, const CounterBounds& bounds,
+                                   const expr::Schema& schema) {
+    if (!filter.computation.isExpression()) return {};
+    struct Cut {
+        std::string counter;
+        std::int64_t minimum = 0;
+        std::vector<std::string> masks;
+    };
+    std::vector<Cut> cuts;  // every counter before the counters it bounds
+    for (const auto& term : expr::impliedMinimums(filter.computation.text())) {
+        std::vector<std::pair<std::string, std::string>> chain;  // (counter, mask), innermost first
+        for (auto it = bounds.find(term.column); it != bounds.end();
+             it = bounds.find(it->second.counter))
+            chain.emplace_back(it->second.counter, it->second.mask);
+        for (auto link = chain.rbegin(); link != chain.rend(); ++link) {
+            auto cut = std::find_if(cuts.begin(), cuts.end(),
+                                    [&](const Cut& c) { return c.counter == link->first; });
+            if (cut == cuts.end()) cut = cuts.insert(cuts.end(), Cut{link->first, 0, {}});
+            cut->minimum = std::max(cut->minimum, term.minimum);
+            cut->masks.push_back(link->second);
+        }
+    }
+    std::vector<BoundStep> steps;
+    for (auto& cut : cuts) {
+        const std::string text = fmt::format("{} >= {}", cut.counter, cut.minimum);
+        steps.push_back({BoundStep::Kind::Filter,
+                         fmt::format("{} (implied by {})", text, filter.name),
+                         BoundComputation::bind(Computation(text), schema),
+                         {},
+                         {},
+                         {},
+                         std::move(cut.masks)});
+    }
+    return steps;
 }
 
 }  // namespace
@@ -476,6 +559,8 @@ void Analysis::check() {
         std::string counter;
     };
     std::vector<NewColumn> new_columns;
+    // nX of each split object selection X -> what bounds it (impliedCuts).
+    CounterBounds bounded_counters;
     std::set<std::string> needed;
     const auto need = [&](const std::vector<std::string>& inputs) {
         for (const auto& input : inputs)
@@ -500,7 +585,8 @@ void Analysis::check() {
             withContext(what, [&] { return BoundComputation::bind(step.computation, schema); });
         need(bound.inputs());
         const Column& prototype = bound.prototype();
-        BoundStep bound_step{static_cast<BoundStep::Kind>(step.kind), step.name, bound, {}, {}, {}};
+        BoundStep bound_step{
+            static_cast<BoundStep::Kind>(step.kind), step.name, bound, {}, {}, {}, {}};
         switch (step.kind) {
             case Step::Kind::Objects: {
                 if (!bound.isCollection())
@@ -525,6 +611,16 @@ void Analysis::check() {
                                          bound_step.field_columns.end());
                 plan->new_columns.push_back(bound_step.counter);
                 if (split) {
+                    // X = C[cut] has at most as many objects as C.
+                    const std::string collection =
+                        detail::splitObjectSelection(step.computation.text())->collection;
+                    const std::string counter =
+                        bounded_counters.count("n" + collection) != 0
+                            ? "n" + collection
+                            : inputCounter(dataset_, schema, collection, prototype);
+                    if (!counter.empty())
+                        bounded_counters[bound_step.counter] = {counter,
+                                                                detail::maskColumnName(step.name)};
                     for (auto& part : *split) {
                         need(part.computation.inputs());
                         plan->steps.push_back(std::move(part));
@@ -548,6 +644,10 @@ void Analysis::check() {
                         "{}: a cut needs one bool per event, but '{}' gives {} ({})", what,
                         bound.text(), shapeText(prototype), dtypeName(prototype.dtype())));
                 plan->filter_names.push_back(step.name);
+                for (auto& cut : impliedCuts(step, bounded_counters, schema)) {
+                    need(cut.computation.inputs());
+                    plan->steps.push_back(std::move(cut));
+                }
                 break;
         }
         plan->steps.push_back(std::move(bound_step));
@@ -864,7 +964,8 @@ RunResult Analysis::run(const RunOptions& options) {
                         case BoundStep::Kind::Filter: {
                             const auto keep = detail::truthValues(column);
                             rows.filter(keep);
-                            out->passed.push_back(batch.num_entries);
+                            if (step.implied_from.empty())  // not an implied cut
+                                out->passed.push_back(batch.num_entries);
                             break;
                         }
                     }

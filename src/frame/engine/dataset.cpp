@@ -163,6 +163,24 @@ const DatasetColumn* Dataset::findColumn(std::string_view name) const {
     return nullptr;
 }
 
+std::string Dataset::counterColumn(std::string_view name) const {
+    const DatasetColumn* column = findColumn(name);
+    if (column == nullptr) return {};
+    const auto index = static_cast<std::size_t>(column - columns_.data());
+    std::string counter;
+    for (const auto& input : inputs_) {
+        const root::TBranch* branch = input->tree->branchInfo(*input->branches[index]).counter;
+        if (branch == nullptr) return {};
+        std::string found = columnName(*input->tree, *branch);
+        const DatasetColumn* counter_column = findColumn(found);
+        if (counter_column == nullptr || counter_column->levels != 0 ||
+            (!counter.empty() && found != counter))
+            return {};
+        counter = std::move(found);
+    }
+    return counter;
+}
+
 std::size_t Dataset::columnIndex(std::string_view name) const {
     for (std::size_t i = 0; i < columns_.size(); ++i)
         if (columns_[i].name == name) return i;

@@ -65,6 +65,10 @@ public:
     const std::vector<DatasetColumn>& columns() const { return columns_; }
     // Null when there is no such column.
     const DatasetColumn* findColumn(std::string_view name) const;
+    // The column holding the number of values per entry of the counted-array column `name`
+    // (NanoAOD's "nJet" for "Jet_pt"), the same in every file; "" when there is none (a flat
+    // column, a std::vector, or no column of that name).
+    std::string counterColumn(std::string_view name) const;
     // Entries of all files.
     std::int64_t numEntries() const;
     const root::Tree& tree(std::size_t file) const;
