@@ -17,9 +17,11 @@ struct ImpliedMinimum {
 };
 
 // The minimums that the top-level `&&` terms of `cut` of the forms `name >= k`, `name > k`
-// and `name == k` (k an integer literal, either side) impose on integer columns, for
-// minimums of at least 1 (counts are never negative, so lower ones say nothing). Names bound
-// by `let` are not columns and give none. Throws UsageError for text that does not parse.
+// and `name == k` (k an integer literal, either side) impose on `name` if it is an integer
+// column, for minimums of at least 1 (counts are never negative, so lower ones say nothing).
+// The text has no types: `HT > 300` gives HT >= 301, which holds only for integers, so the
+// caller uses the bounds of columns it knows to be integers. Names bound by `let` are not
+// columns and give none. Throws UsageError for text that does not parse.
 std::vector<ImpliedMinimum> impliedMinimums(std::string_view cut);
 
 }  // namespace hepflow::frame::expr
