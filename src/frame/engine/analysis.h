@@ -116,8 +116,11 @@ struct RunOptions {
     // Called from one thread, in order, after each unit: events done, events in total.
     std::function<void(std::int64_t, std::int64_t)> progress;
     std::int64_t unit_bytes = kDefaultUnitBytes;
-    // Units in flight per thread (read, evaluated or waiting to be written).
-    int units_per_thread = 2;
+    // Units in flight per thread (read, evaluated or waiting to be written). Four rather than
+    // two: a unit that is slow to write holds up the in-order stage, and the workers need
+    // tokens to go on with the next units meanwhile (dimuon at 2 threads 6% faster, peak RSS
+    // unchanged: the writer keeps pace).
+    int units_per_thread = 4;
     // Non-empty: the histograms are also written to this ROOT file (TH1D, top directory),
     // committed together with the snapshots: after an error none of the files is left.
     std::string histogram_file;
