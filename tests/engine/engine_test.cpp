@@ -18,6 +18,8 @@
 #include "frame/engine/dataset.h"
 #include "root/root_file.h"
 #include "root/tree/tree.h"
+#include "root/writer/file_writer.h"
+#include "root/writer/tree_writer.h"
 #include "sample.h"
 #include "support/test_support.h"
 
@@ -281,6 +283,55 @@ TEST(Dataset, SchemaAndWorkUnitsFollowClusters) {
         for (std::size_t i = 300; i < 400; ++i) n += sample.muon_pt[i].size();
         return n;
     }());
+}
+
+// A tree of one byte per entry: the byte target alone would make units of millions of entries;
+// they stop at kMaxUnitEntries, on cluster boundaries, and a cluster larger than that stays
+// whole.
+TEST(Dataset, UnitsOfNarrowColumnsHaveAtMostMaxUnitEntries) {
+    TempDir dir;
+    const auto writeFlags = [&](const std::string& path, std::int64_t entries,
+                                std::int64_t cluster_entries) {
+        auto file = root::FileWriter::create(path);
+        std::vector<root::BranchSpec> specs(1);
+        specs[0].name = "flag";
+        specs[0].dtype = DType::UInt8;
+        root::TreeWriteOptions options;
+        options.cluster_entries = cluster_entries;
+        root::TreeWriter writer(*file, root::FileWriter::kTopDirectory, "Events", "Events", specs,
+                                options);
+        for (std::int64_t begin = 0; begin < entries; begin += cluster_entries) {
+            const std::int64_t end = std::min(entries, begin + cluster_entries);
+            ColumnBatch batch;
+            batch.first_entry = begin;
+            batch.num_entries = end - begin;
+            Column flags(DType::UInt8);
+            flags.bytes().resize(static_cast<std::size_t>(end - begin));
+            for (std::size_t i = 0; i < flags.bytes().size(); ++i)
+                flags.bytes()[i] = static_cast<std::byte>(i % 3);
+            batch.columns.emplace_back("flag", std::move(flags));
+            writer.write(batch);
+        }
+        writer.close();
+        file->commit();
+    };
+    const auto unitSizes = [](const Dataset& dataset) {
+        std::vector<std::int64_t> sizes;
+        std::int64_t next = 0;
+        for (const auto& unit : dataset.workUnits(std::vector<std::string>{"flag"})) {
+            EXPECT_EQ(unit.begin, next);
+            next = unit.end;
+            sizes.push_back(unit.end - unit.begin);
+        }
+        return sizes;
+    };
+    static_assert(frame::engine::kMaxUnitEntries == 131072);
+    writeFlags(dir.file("small_clusters.root"), 270000, 1000);
+    EXPECT_EQ(unitSizes(*Dataset::open({dir.file("small_clusters.root")}, "Events")),
+              (std::vector<std::int64_t>{131000, 131000, 8000}));
+    writeFlags(dir.file("large_clusters.root"), 300000, 200000);
+    EXPECT_EQ(unitSizes(*Dataset::open({dir.file("large_clusters.root")}, "Events")),
+              (std::vector<std::int64_t>{200000, 100000}));
 }
 
 TEST(Dataset, NanoAodColumns) {

@@ -159,8 +159,8 @@ TEST(ImpliedCuts, InputCountersOfRealFiles) {
         return std::make_pair(result.cutflow.at(0).passed, impliedSteps(result));
     };
     const auto [expression_passed, expression_implied] = cutFlow("nForward >= 2");
-    const auto [function_passed, function_implied] = cutFlow(Computation::function(
-        "two_forward", {"nForward"}, [](const frame::ColumnBatch& b) {
+    const auto [function_passed, function_implied] =
+        cutFlow(Computation::function("two_forward", {"nForward"}, [](const frame::ColumnBatch& b) {
             frame::Column keep(frame::DType::Bool);
             for (const auto n : b.find("nForward")->values<std::int32_t>()) keep.append(n >= 2);
             return keep;

@@ -236,8 +236,9 @@ std::vector<WorkUnit> Dataset::workUnits(std::span<const std::string> columns,
         boundaries.insert(entries);
         const double bytes_per_entry =
             std::max(1.0, static_cast<double>(bytes) / static_cast<double>(entries));
-        const auto target_entries = std::max<std::int64_t>(
-            1, static_cast<std::int64_t>(static_cast<double>(target_bytes) / bytes_per_entry));
+        const auto target_entries = std::clamp<std::int64_t>(
+            static_cast<std::int64_t>(static_cast<double>(target_bytes) / bytes_per_entry), 1,
+            kMaxUnitEntries);
 
         std::vector<std::int64_t> cuts{0};
         for (auto it = std::next(boundaries.begin()); it != boundaries.end(); ++it) {
