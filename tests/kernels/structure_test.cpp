@@ -144,16 +144,16 @@ TEST(FilterRows, SparseAndDenseSelectionsMatchAScalarLoop) {
     }
 }
 
-// selectRows skips words of 8 false flags and finishes the rows past the last whole word
-// one by one: every length around those boundaries, runs of false, and true bytes other
-// than 1, against a scalar loop.
+// selectRows skips blocks of 64 false flags, reads whole words of 8 and finishes the rows
+// past the last whole word one by one: every length around those boundaries, runs of false
+// (shorter and longer than a block), and true bytes other than 1, against a scalar loop.
 TEST(SelectRows, EveryLengthAndRunOfFalseMatchesAScalarLoop) {
-    for (std::size_t length = 0; length <= 40; ++length) {
-        for (std::size_t pattern = 0; pattern < 6; ++pattern) {
+    for (std::size_t length = 0; length <= 200; ++length) {
+        for (std::size_t pattern = 0; pattern < 8; ++pattern) {
             std::vector<std::uint8_t> keep(length, 0);
             I64 expected;
             for (std::size_t i = 0; i < length; ++i) {
-                const bool in_false_run = pattern >= 3 && i >= 4 && i < 4 + 8 * (pattern - 2);
+                const bool in_false_run = pattern >= 3 && i >= 4 && i < 4 + 30 * (pattern - 2);
                 keep[i] = in_false_run || (i * 7 + pattern) % (pattern + 2) != 0
                               ? 0
                               : static_cast<std::uint8_t>(1 + (i % 3) * 127);  // 1, 128, 255
@@ -163,6 +163,26 @@ TEST(SelectRows, EveryLengthAndRunOfFalseMatchesAScalarLoop) {
             EXPECT_EQ(I64(selection.rows.begin(), selection.rows.end()), expected)
                 << "length " << length << ", pattern " << pattern;
             EXPECT_EQ(selection.num_rows, static_cast<std::int64_t>(length));
+        }
+    }
+}
+
+// selectRows reads 8 flags at a time: every pattern of 8, with true bytes of any single bit
+// or all bits, at every alignment, against a scalar loop.
+TEST(SelectRows, EveryPatternOfEightFlags) {
+    for (const std::uint8_t value : {0x01, 0x02, 0x10, 0x80, 0xFF}) {
+        for (std::size_t shift = 0; shift < 3; ++shift) {
+            std::vector<std::uint8_t> keep(shift, 0);
+            I64 expected;
+            for (unsigned pattern = 0; pattern < 256; ++pattern)
+                for (unsigned k = 0; k < 8; ++k) {
+                    const bool on = ((pattern >> k) & 1) != 0;
+                    if (on) expected.push_back(static_cast<std::int64_t>(keep.size()));
+                    keep.push_back(on ? value : 0);
+                }
+            const RowSelection selection = selectRows(keep);
+            EXPECT_EQ(I64(selection.rows.begin(), selection.rows.end()), expected)
+                << "value " << int(value) << ", shift " << shift;
         }
     }
 }

@@ -4,6 +4,8 @@
 #include "frame/kernels/jagged_kernels.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -268,26 +270,85 @@ bool copyRebasedIfOrdered(std::span<const std::int64_t> offsets, std::int64_t* o
                 : orderedPass<true>(offsets.data(), offsets.size(), out);
 }
 
+namespace {
+
+// For each pattern of 8 flags (bit k: flag k is true), how many are true and their positions,
+// first to last, then zeros: 8 flags become their row numbers with 8 unconditional stores,
+// instead of a chain of 8 dependent increments (and no popcount, which baseline x86-64 lacks).
+struct TruePositions {
+    std::array<std::array<std::uint8_t, 8>, 256> of{};
+    std::array<std::uint8_t, 256> count{};
+    constexpr TruePositions() {
+        for (std::size_t pattern = 0; pattern < 256; ++pattern)
+            for (std::uint8_t k = 0; k < 8; ++k)
+                if ((pattern >> k) & 1) of[pattern][count[pattern]++] = k;
+    }
+};
+constexpr TruePositions kTruePositions;
+
+// Bit k set where flags[k] is non-zero.
+unsigned trueFlagBits(const std::uint8_t* flags) {
+    std::uint64_t word = 0;  // flags[k] in bits 8k..8k+7
+    if constexpr (std::endian::native == std::endian::little) {
+        std::memcpy(&word, flags, sizeof(word));
+    } else {
+        for (unsigned k = 0; k < 8; ++k) word |= static_cast<std::uint64_t>(flags[k]) << (8 * k);
+    }
+    // Fold each byte onto its lowest bit (the shifts bring only a byte's own bits down to it),
+    // then gather those 8 bits into the top byte: byte k's bit 8k times 2^(56-7k) lands on bit
+    // 56+k, and no other pair of terms reaches the top byte or carries into it.
+    word |= word >> 4;
+    word |= word >> 2;
+    word |= word >> 1;
+    word &= 0x0101010101010101ull;
+    return static_cast<unsigned>((word * 0x0102040810204080ull) >> 56);
+}
+
+// The number of non-zero flags: byte counters over blocks of 255, which the compilers keep in
+// byte lanes (a size_t counter widens every flag to 64 bits first).
+std::size_t countTrueFlags(std::span<const std::uint8_t> flags) {
+    std::size_t total = 0;
+    for (std::size_t begin = 0; begin < flags.size(); begin += 255) {
+        const std::size_t end = std::min(flags.size(), begin + 255);
+        std::uint8_t block = 0;
+        for (std::size_t i = begin; i < end; ++i) block += flags[i] != 0 ? 1 : 0;
+        total += block;
+    }
+    return total;
+}
+
+}  // namespace
+
 RowSelection selectRows(std::span<const std::uint8_t> keep) {
     RowSelection selection;
     selection.num_rows = static_cast<std::int64_t>(keep.size());
-    std::size_t kept = 0;
-    for (const std::uint8_t flag : keep) kept += flag != 0;  // vectorized
-    // Sized to the kept rows (+1 for the candidate slot), not to all rows: a tight cut writes
-    // little. Words of 8 flags that are all false (most of them after a tight cut) are skipped.
-    selection.rows.resize(kept + 1);
+    const std::size_t kept = countTrueFlags(keep);
+    // Sized to the kept rows (+8 for the unconditional stores past the last one), not to all
+    // rows: a tight cut writes little.
+    selection.rows.resize(kept + 8);
     std::int64_t* rows = selection.rows.data();
     std::size_t j = 0;
+    const auto appendEight = [&](std::size_t first) {  // rows first..first+7, without a branch
+        const unsigned bits = trueFlagBits(keep.data() + first);
+        const auto& positions = kTruePositions.of[bits];
+        for (std::size_t k = 0; k < 8; ++k)
+            rows[j + k] = static_cast<std::int64_t>(first + positions[k]);
+        j += kTruePositions.count[bits];
+    };
     std::size_t row = 0;
-    for (; row + 8 <= keep.size(); row += 8) {
-        std::uint64_t word;
-        std::memcpy(&word, keep.data() + row, sizeof(word));
-        if (word == 0) continue;
-        for (std::size_t k = row; k < row + 8; ++k) {  // branch-free: rows[j] is a candidate
-            rows[j] = static_cast<std::int64_t>(k);
-            j += keep[k] != 0;
+    // Blocks of 64 false flags (most of them after a tight cut) are skipped; the test is
+    // predictable both after tight cuts and after loose ones, unlike one per word of 8.
+    for (; row + 64 <= keep.size(); row += 64) {
+        std::uint64_t any = 0;
+        for (std::size_t k = 0; k < 64; k += 8) {
+            std::uint64_t word;
+            std::memcpy(&word, keep.data() + row + k, sizeof(word));
+            any |= word;
         }
+        if (any == 0) continue;
+        for (std::size_t k = 0; k < 64; k += 8) appendEight(row + k);
     }
+    for (; row + 8 <= keep.size(); row += 8) appendEight(row);
     for (; row < keep.size(); ++row) {
         rows[j] = static_cast<std::int64_t>(row);
         j += keep[row] != 0;
