@@ -490,6 +490,16 @@ TEST(Analysis, OutputsSharingColumnsGetEveryValue) {
     EXPECT_EQ(result.outputs[1].events, expected.met);
 }
 
+// `inner` (a C++ computation) adding the rows of every batch it sees to `rows`.
+Computation counted(const Computation& inner, std::shared_ptr<std::atomic<std::int64_t>> rows) {
+    auto function = inner.function();
+    return Computation::function(inner.text(), inner.functionInputs(),
+                                 [function, rows](const ColumnBatch& b) {
+                                     *rows += b.num_entries;
+                                     return function(b);
+                                 });
+}
+
 // Object selections and defines run lazily (as RDataFrame's): each just before the first
 // step that reads it, so a cut declared after them that does not need them (the MET cut here)
 // filters the events before they are computed. The counters prove which events each saw;
@@ -501,14 +511,6 @@ TEST(Analysis, DefinesRunJustBeforeTheirFirstReader) {
     const auto dataset = Dataset::open({dir.file("in.root")}, "Events");
     auto objects_rows = std::make_shared<std::atomic<std::int64_t>>(0);
     auto ht_rows = std::make_shared<std::atomic<std::int64_t>>(0);
-    const auto counted = [](Computation inner, std::shared_ptr<std::atomic<std::int64_t>> rows) {
-        auto function = inner.function();
-        return Computation::function(inner.text(), inner.functionInputs(),
-                                     [function, rows](const ColumnBatch& b) {
-                                         *rows += b.num_entries;
-                                         return function(b);
-                                     });
-    };
     Analysis analysis(*dataset);
     analysis.selectObjects("GoodMuon", counted(goodMuons(), objects_rows));
     analysis.define("ht", counted(sumOfMuonPt(), ht_rows));
@@ -564,6 +566,55 @@ TEST(Analysis, DefinesRunJustBeforeTheirFirstReader) {
     const auto tree = root::Tree::open(*file, "Events");
     EXPECT_EQ(flatValues<std::uint64_t>(*tree, "event"), expected.events);
     EXPECT_EQ(jaggedValues<float>(*tree, "GoodMuon_pt"), expected.good_pt);
+}
+
+// A define, or a field of an object selection, that no step, action or output reads is never
+// computed, and the input columns only it would read are not read: a selection used for its
+// counter alone costs its mask and counter. Filters run whatever reads them.
+TEST(Analysis, StepsWhoseColumnsNothingReadsAreDropped) {
+    TempDir dir;
+    const auto sample = enginetest::makeSample(1000, 13);
+    enginetest::writeSample(sample, dir.file("in.root"), 100);
+    const auto dataset = Dataset::open({dir.file("in.root")}, "Events");
+    const Computation met = Computation::function(
+        "MET_pt", {"MET_pt"}, [](const ColumnBatch& b) { return *b.find("MET_pt"); });
+    auto unread_rows = std::make_shared<std::atomic<std::int64_t>>(0);
+    auto read_rows = std::make_shared<std::atomic<std::int64_t>>(0);
+    Analysis analysis(*dataset);
+    analysis.selectObjects("GoodMuon", "Muon[Muon_pt > 20]");
+    analysis.define("unread", counted(met, unread_rows));
+    analysis.define("met_copy", counted(met, read_rows));
+    analysis.define("eta_sum", "sum(GoodMuon_eta)");  // reads a field, but nothing reads it
+    analysis.filter("two_good", "nGoodMuon >= 2");
+    const auto sum = analysis.sum("met_copy");
+    analysis.check();
+    *unread_rows = 0;
+    *read_rows = 0;
+    // Muon_eta and Muon_charge only feed fields nothing reads.
+    EXPECT_EQ(analysis.columnsRead(), (std::vector<std::string>{"MET_pt", "nMuon", "Muon_pt"}));
+    RunOptions options;
+    options.unit_bytes = 1;
+    const auto result = analysis.run(options);
+
+    std::int64_t two_good = 0;
+    double met_sum = 0;
+    for (std::size_t i = 0; i < sample.size(); ++i) {
+        int good = 0;
+        for (const float pt : sample.muon_pt[i]) good += pt > 20 ? 1 : 0;
+        if (good < 2) continue;
+        ++two_good;
+        met_sum += sample.met[i];
+    }
+    ASSERT_EQ(result.cutflow.size(), 1u);
+    EXPECT_EQ(result.cutflow[0].passed, two_good);
+    EXPECT_NEAR(result.actions[sum].value, met_sum, 1e-4 * met_sum);
+    EXPECT_EQ(unread_rows->load(), 0);
+    EXPECT_EQ(read_rows->load(), two_good);
+    std::vector<std::string> names;
+    for (const auto& step : result.metrics.steps)
+        if (step.name.find("(implied by") == std::string::npos) names.push_back(step.name);
+    EXPECT_EQ(names, (std::vector<std::string>{"GoodMuon (mask)", "nGoodMuon", "two_good",
+                                               "met_copy", "(actions and outputs)"}));
 }
 
 // bytes_read is what the run fetched: every basket of the columns read when nothing is cut,

@@ -354,6 +354,42 @@ std::vector<BoundStep> scheduleLazily(std::vector<BoundStep> steps) {
     return ordered;
 }
 
+// The steps whose columns something reads: a define, or a part of an object selection (its
+// mask, counter or a field), that no later step, action or output reads is dropped, so that
+// fields of a selection used only for its counter are never made. Filters always stay.
+std::vector<BoundStep> dropUnread(std::vector<BoundStep> steps,
+                                  const std::vector<BoundAction>& actions,
+                                  const std::vector<BoundOutput>& outputs) {
+    std::unordered_set<std::string> read;
+    const auto reads = [&](const std::vector<std::string>& names) {
+        read.insert(names.begin(), names.end());
+    };
+    for (const auto& action : actions) {
+        if (action.value) reads(action.value->inputs());
+        if (action.weight) reads(action.weight->inputs());
+    }
+    for (const auto& output : outputs) {
+        reads(output.columns);
+        if (output.filter) reads(output.filter->inputs());
+    }
+    std::vector<bool> keep(steps.size(), true);
+    for (std::size_t i = steps.size(); i-- > 0;) {
+        const BoundStep& step = steps[i];
+        if (step.kind == BoundStep::Kind::Define) {
+            keep[i] = read.count(step.name) != 0;
+        } else if (step.kind == BoundStep::Kind::Objects) {
+            keep[i] = read.count(step.counter) != 0 ||
+                      std::any_of(step.field_columns.begin(), step.field_columns.end(),
+                                  [&](const std::string& field) { return read.count(field) != 0; });
+        }
+        if (keep[i]) reads(step.computation.inputs());
+    }
+    std::vector<BoundStep> kept;
+    for (std::size_t i = 0; i < steps.size(); ++i)
+        if (keep[i]) kept.push_back(std::move(steps[i]));
+    return kept;
+}
+
 void dropColumns(ColumnBatch& batch, const std::vector<std::string>& names) {
     if (names.empty()) return;
     std::erase_if(batch.columns, [&](const auto& column) {
@@ -763,9 +799,20 @@ void Analysis::check() {
         plan->outputs.push_back(std::move(bound));
     }
 
+    plan->steps = dropUnread(scheduleLazily(std::move(plan->steps)), plan->actions, plan->outputs);
+    // The inputs of the steps left, the actions and the outputs (not of dropped steps).
+    needed.clear();
+    for (const auto& step : plan->steps) need(step.computation.inputs());
+    for (const auto& action : plan->actions) {
+        if (action.value) need(action.value->inputs());
+        if (action.weight) need(action.weight->inputs());
+    }
+    for (const auto& output : plan->outputs) {
+        need(output.columns);
+        if (output.filter) need(output.filter->inputs());
+    }
     for (const auto& column : dataset_.columns())
         if (needed.count(column.name) != 0) plan->read_columns.push_back(column.name);
-    plan->steps = scheduleLazily(std::move(plan->steps));
     computeLifetimes(plan->steps, plan->actions, plan->outputs, plan->dead_after, plan->moved);
     plan_ = std::move(plan);
 }

@@ -46,7 +46,8 @@ Column countTrueOfBools(const Offsets& offsets, const S* values) {
     if (events == 0) return out;
     const std::int64_t base = offsets[0];
     const auto n = static_cast<std::size_t>(offsets[events] - base);
-    std::vector<std::int64_t> before(n + 1);  // true values before each position
+    Offsets before;  // true values before each position (every one written: not zeroed first)
+    before.resize(n + 1);
     const S* first = values + base;
     std::int64_t running = 0;
     for (std::size_t i = 0; i < n; ++i) {
