@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <unordered_map>
@@ -354,12 +355,9 @@ std::vector<BoundStep> scheduleLazily(std::vector<BoundStep> steps) {
     return ordered;
 }
 
-// The steps whose columns something reads: a define, or a part of an object selection (its
-// mask, counter or a field), that no later step, action or output reads is dropped, so that
-// fields of a selection used only for its counter are never made. Filters always stay.
-std::vector<BoundStep> dropUnread(std::vector<BoundStep> steps,
-                                  const std::vector<BoundAction>& actions,
-                                  const std::vector<BoundOutput>& outputs) {
+// The columns the actions and the outputs (their branches and own selections) read.
+std::unordered_set<std::string> readAtTheEnd(const std::vector<BoundAction>& actions,
+                                             const std::vector<BoundOutput>& outputs) {
     std::unordered_set<std::string> read;
     const auto reads = [&](const std::vector<std::string>& names) {
         read.insert(names.begin(), names.end());
@@ -372,6 +370,18 @@ std::vector<BoundStep> dropUnread(std::vector<BoundStep> steps,
         reads(output.columns);
         if (output.filter) reads(output.filter->inputs());
     }
+    return read;
+}
+
+// The steps whose columns something reads (`read`: what the actions and outputs read): a
+// define, or a part of an object selection (its mask, counter or a field), that no later step,
+// action or output reads is dropped, so that fields of a selection used only for its counter
+// are never made. Filters always stay.
+std::vector<BoundStep> dropUnread(std::vector<BoundStep> steps,
+                                  std::unordered_set<std::string> read) {
+    const auto reads = [&](const std::vector<std::string>& names) {
+        read.insert(names.begin(), names.end());
+    };
     std::vector<bool> keep(steps.size(), true);
     for (std::size_t i = steps.size(); i-- > 0;) {
         const BoundStep& step = steps[i];
@@ -596,11 +606,6 @@ void Analysis::check() {
     std::vector<NewColumn> new_columns;
     // nX of each split object selection X -> what bounds it (impliedCuts).
     CounterBounds bounded_counters;
-    std::set<std::string> needed;
-    const auto need = [&](const std::vector<std::string>& inputs) {
-        for (const auto& input : inputs)
-            if (dataset_.findColumn(input) != nullptr) needed.insert(input);
-    };
     const auto addColumn = [&](const std::string& what, const std::string& name,
                                const Column& prototype, std::string counter) {
         if (schema.find(name) != nullptr)
@@ -618,7 +623,6 @@ void Analysis::check() {
         if (step.name.empty()) throw UsageError(fmt::format("{} without a name", kind));
         auto bound =
             withContext(what, [&] { return BoundComputation::bind(step.computation, schema); });
-        need(bound.inputs());
         const Column& prototype = bound.prototype();
         BoundStep bound_step{
             static_cast<BoundStep::Kind>(step.kind), step.name, bound, {}, {}, {}, {}};
@@ -656,10 +660,8 @@ void Analysis::check() {
                     if (!counter.empty())
                         bounded_counters[bound_step.counter] = {counter,
                                                                 detail::maskColumnName(step.name)};
-                    for (auto& part : *split) {
-                        need(part.computation.inputs());
-                        plan->steps.push_back(std::move(part));
-                    }
+                    plan->steps.insert(plan->steps.end(), std::make_move_iterator(split->begin()),
+                                       std::make_move_iterator(split->end()));
                     continue;
                 }
                 break;
@@ -679,10 +681,9 @@ void Analysis::check() {
                         "{}: a cut needs one bool per event, but '{}' gives {} ({})", what,
                         bound.text(), shapeText(prototype), dtypeName(prototype.dtype())));
                 plan->filter_names.push_back(step.name);
-                for (auto& cut : impliedCuts(step, bounded_counters, schema)) {
-                    need(cut.computation.inputs());
-                    plan->steps.push_back(std::move(cut));
-                }
+                auto cuts = impliedCuts(step, bounded_counters, schema);
+                plan->steps.insert(plan->steps.end(), std::make_move_iterator(cuts.begin()),
+                                   std::make_move_iterator(cuts.end()));
                 break;
         }
         plan->steps.push_back(std::move(bound_step));
@@ -704,7 +705,6 @@ void Analysis::check() {
                     "{}: '{}' gives {} ({}); expected numbers per "
                     "event or per object",
                     what, bound.value->text(), shapeText(prototype), dtypeName(prototype.dtype())));
-            need(bound.value->inputs());
             if (action.kind == ActionKind::Histogram) {
                 const auto& spec = action.histogram;
                 bound.empty_histogram = withContext(what, [&] {
@@ -721,7 +721,6 @@ void Analysis::check() {
                             "{}: the weight '{}' gives {}; expected a number per event{}", what,
                             bound.weight->text(), shapeText(weight),
                             prototype.levels() > 0 ? " or per object" : ""));
-                    need(bound.weight->inputs());
                 }
             }
         }
@@ -780,7 +779,6 @@ void Analysis::check() {
             bound.specs.push_back(specs.at(candidates[i]));
         }
         if (bound.columns.empty()) throw UsageError(fmt::format("{}: no column to write", what));
-        need(bound.columns);
         withContext(what, [&] {
             root::planTree(bound.specs, spec.compression);
             return 0;
@@ -794,23 +792,15 @@ void Analysis::check() {
                     fmt::format("{}: its selection '{}' gives {}; a cut needs one "
                                 "bool per event",
                                 what, bound.filter->text(), shapeText(prototype)));
-            need(bound.filter->inputs());
         }
         plan->outputs.push_back(std::move(bound));
     }
 
-    plan->steps = dropUnread(scheduleLazily(std::move(plan->steps)), plan->actions, plan->outputs);
-    // The inputs of the steps left, the actions and the outputs (not of dropped steps).
-    needed.clear();
-    for (const auto& step : plan->steps) need(step.computation.inputs());
-    for (const auto& action : plan->actions) {
-        if (action.value) need(action.value->inputs());
-        if (action.weight) need(action.weight->inputs());
-    }
-    for (const auto& output : plan->outputs) {
-        need(output.columns);
-        if (output.filter) need(output.filter->inputs());
-    }
+    auto needed = readAtTheEnd(plan->actions, plan->outputs);
+    plan->steps = dropUnread(scheduleLazily(std::move(plan->steps)), needed);
+    // The dataset columns read: by the steps left (not by dropped ones), actions and outputs.
+    for (const auto& step : plan->steps)
+        needed.insert(step.computation.inputs().begin(), step.computation.inputs().end());
     for (const auto& column : dataset_.columns())
         if (needed.count(column.name) != 0) plan->read_columns.push_back(column.name);
     computeLifetimes(plan->steps, plan->actions, plan->outputs, plan->dead_after, plan->moved);
